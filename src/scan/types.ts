@@ -1,0 +1,103 @@
+import type { Finding, Location } from '../core/finding.js';
+import type { Limits } from '../core/limits.js';
+import type { RuleMeta, FindingInit } from '../core/rules.js';
+import type { Verdict } from '../core/verdict.js';
+import type { ByteSource } from './source.js';
+import type { PicklePolicy } from './pickle/policy.js';
+
+/** What the engine tells a format scanner about the bytes it is offered. */
+export interface SniffInput {
+  /** The first bytes of the content (up to 4 KiB). */
+  head: Uint8Array;
+  size: number;
+  /** File or member name, for tie-breaking only: never the sole reason to pick a scanner. */
+  name: string;
+}
+
+/** Shared budget of one top-level file: decompressed bytes, deadline. */
+export interface Budget {
+  decompressed: number;
+  readonly deadline: number;
+}
+
+/** Everything a format scanner may use while analysing one piece of content. */
+export interface ScanContext {
+  readonly limits: Limits;
+  readonly policy: PicklePolicy;
+  /** Where this content is: file and path inside containers. */
+  readonly location: Location;
+  /** Container nesting depth of this content (0 = a file on disk). */
+  readonly depth: number;
+  readonly budget: Budget;
+  /** Record a finding of `rule` at this content (offset optional). */
+  report(rule: RuleMeta, init: Omit<FindingInit, 'location'> & { offset?: number; inner?: string[] }): void;
+  /** Record a format this content was recognised as (e.g. "zip", "pytorch-zip"). */
+  addFormat(format: string): void;
+  /** Record an analysis that ran to completion (e.g. "pickle-vm"). */
+  addAnalysis(analysis: string): void;
+  /** Analyse a member of this container: sniffed and dispatched like a file. */
+  scanMember(name: string, source: ByteSource, opts?: { format?: string }): Promise<MemberOutcome>;
+  /** Throws LimitError if the deadline passed. */
+  checkDeadline(): void;
+}
+
+export interface MemberOutcome {
+  verdict: Verdict;
+  formats: string[];
+  skipped?: string;
+}
+
+/** A format scanner plugin. Chosen by content sniffing, never by file extension alone. */
+export interface FormatScanner {
+  /** Stable id, e.g. "pickle", "zip", "numpy". */
+  readonly id: string;
+  /** Analyzer version; part of cache keys; bump when results can change. */
+  readonly version: string;
+  /** Higher wins. 0 means "not mine". */
+  sniff(input: SniffInput): number;
+  scan(source: ByteSource, ctx: ScanContext): Promise<void>;
+}
+
+/** Per-member summary inside a container. */
+export interface MemberResult {
+  inner: string[];
+  formats: string[];
+  verdict: Verdict;
+  skipped?: string;
+}
+
+/** Result of scanning one file on disk. */
+export interface FileResult {
+  path: string;
+  size: number;
+  verdict: Verdict;
+  /** Formats recognised, outermost first. */
+  formats: string[];
+  /** Analyses that ran to completion. */
+  analyses: string[];
+  findings: Finding[];
+  /** Set when no analyser applied: why the file was skipped. */
+  skipped?: string;
+  members?: MemberResult[];
+  bytesRead: number;
+  durationMs: number;
+}
+
+export interface ScanSummary {
+  files: number;
+  clean: number;
+  suspicious: number;
+  malicious: number;
+  inconclusive: number;
+  skipped: number;
+  findings: Record<string, number>;
+}
+
+export interface ScanReport {
+  schemaVersion: '1.0';
+  tool: { name: 'bulwark'; version: string };
+  startedAt: string;
+  durationMs: number;
+  summary: ScanSummary;
+  files: FileResult[];
+}
