@@ -30,7 +30,7 @@ export interface ScanContext {
   readonly depth: number;
   readonly budget: Budget;
   /** Record a finding of `rule` at this content (offset optional). */
-  report(rule: RuleMeta, init: Omit<FindingInit, 'location'> & { offset?: number; inner?: string[] }): void;
+  report(rule: RuleMeta, init: Omit<FindingInit, 'location'> & { offset?: number; inner?: string[] }): Finding;
   /** Record a format this content was recognised as (e.g. "zip", "pytorch-zip"). */
   addFormat(format: string): void;
   /** Record an analysis that ran to completion (e.g. "pickle-vm"). */
@@ -100,4 +100,23 @@ export interface ScanReport {
   durationMs: number;
   summary: ScanSummary;
   files: FileResult[];
+}
+
+/** Progress events for long scans (a TTY progress display listens to these). */
+export type ScanProgress =
+  | { type: 'discovered'; files: number; bytes: number }
+  | { type: 'file-start'; path: string; size: number }
+  | { type: 'file-done'; path: string; verdict: Verdict; bytesRead: number };
+
+export interface ScanOptions {
+  /** Glob patterns (picomatch, matched against the path relative to each scanned directory); when given, only matching files are scanned. */
+  include?: string[];
+  /** Glob patterns of files to leave out (listed as skipped with reason "excluded"). */
+  exclude?: string[];
+  limits?: Partial<Limits>;
+  /** Extra allow/deny entries for pickle globals (from bulwark.yaml). */
+  policy?: import('./pickle/policy.js').PolicyExtension;
+  /** Files scanned concurrently. */
+  concurrency?: number;
+  onProgress?: (event: ScanProgress) => void;
 }

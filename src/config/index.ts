@@ -1,0 +1,15 @@
+export {
+  loadConfig,
+  parseConfig,
+  validateConfig,
+  configToScanOptions,
+  toPolicyExtension,
+  parseGlobalRef,
+  parseSize,
+  CONFIG_FILE_NAMES,
+  type BulwarkConfig,
+  type LoadedConfig,
+  type LoadConfigOptions,
+  type PickleAllowEntry,
+  type PickleDenyEntry,
+} from './config.js';

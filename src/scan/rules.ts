@@ -1,0 +1,44 @@
+import { defineRule } from '../core/rules.js';
+
+const SUPPLY_CHAIN = { atlas: ['AML.T0010.003'], owaspMl: ['ML06'] };
+
+export const GEN_ANALYSIS_ERROR = defineRule({
+  id: 'BW-GEN-001',
+  name: 'analysis-error',
+  family: 'general',
+  title: 'An analysis could not complete',
+  description:
+    'A format analyser failed on this content (malformed structure, unsupported variant, read error). What was found before the failure is reported; the file is inconclusive, never clean.',
+  severity: 'medium',
+  impact: 'inconclusive',
+  confidence: 'high',
+  remediation: 'Check that the file is complete and in a supported format; report a bug if it is a valid file.',
+  references: SUPPLY_CHAIN,
+});
+
+export const GEN_LIMIT = defineRule({
+  id: 'BW-GEN-002',
+  name: 'resource-limit',
+  family: 'general',
+  title: 'Scan stopped at a resource limit',
+  description:
+    'A bound was reached (container nesting depth, decompressed size, compression ratio, member count, time). The content beyond the limit was not analysed, so the file is inconclusive.',
+  severity: 'medium',
+  impact: 'inconclusive',
+  confidence: 'high',
+  remediation: 'Raise scan.limits in bulwark.yaml if the file is legitimately this large or deep.',
+  references: SUPPLY_CHAIN,
+});
+
+export const GEN_UNREADABLE = defineRule({
+  id: 'BW-GEN-003',
+  name: 'unreadable-file',
+  family: 'general',
+  title: 'File could not be read',
+  description: 'The file could not be opened or read (permissions, I/O error, vanished during the scan).',
+  severity: 'medium',
+  impact: 'inconclusive',
+  confidence: 'high',
+  remediation: 'Fix the permissions or path and scan again.',
+  references: {},
+});
