@@ -5,7 +5,14 @@
  *   const report = await scan(['models/']);
  */
 export { scan } from './scan/engine.js';
-export type { ScanReport, ScanSummary, FileResult, MemberResult, ScanOptions, ScanProgress } from './scan/types.js';
+export type {
+  ScanReport,
+  ScanSummary,
+  FileResult,
+  MemberResult,
+  ScanOptions,
+  ScanProgress,
+} from './scan/types.js';
 export type { Finding, Location, References, Confidence, Impact } from './core/finding.js';
 export { SEVERITIES, atLeast, severityRank, isSeverity, type Severity } from './core/severity.js';
 export { VERDICTS, worseVerdict, type Verdict } from './core/verdict.js';

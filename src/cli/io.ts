@@ -33,10 +33,14 @@ export async function checkOutputPath(file: string, cwd: string): Promise<void> 
   const shown = safeText(file);
   try {
     if (!(await stat(dir)).isDirectory())
-      throw new UsageError(`--output ${shown}: ${safeText(dir)} is not a directory; choose a file in an existing directory`);
+      throw new UsageError(
+        `--output ${shown}: ${safeText(dir)} is not a directory; choose a file in an existing directory`,
+      );
   } catch (err) {
     if (err instanceof BulwarkError) throw err;
-    throw new UsageError(`--output ${shown}: directory ${safeText(dir)} does not exist; create it or choose another path`);
+    throw new UsageError(
+      `--output ${shown}: directory ${safeText(dir)} does not exist; create it or choose another path`,
+    );
   }
   try {
     if ((await stat(target)).isDirectory())

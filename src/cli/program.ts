@@ -60,8 +60,18 @@ function buildProgram(io: CliIo, overrides: RunOverrides, setExit: (code: number
         'exit 1 when a finding is at or above SEVERITY (malicious files always fail) (default: "high", or scan.failOn from the config)',
       ).choices(SEVERITIES),
     )
-    .option('--include <glob>', 'scan only files matching GLOB (repeatable; replaces scan.include)', collect, [])
-    .option('--exclude <glob>', 'leave out files matching GLOB (repeatable; added to scan.exclude)', collect, [])
+    .option(
+      '--include <glob>',
+      'scan only files matching GLOB (repeatable; replaces scan.include)',
+      collect,
+      [],
+    )
+    .option(
+      '--exclude <glob>',
+      'leave out files matching GLOB (repeatable; added to scan.exclude)',
+      collect,
+      [],
+    )
     .option('-c, --config <file>', 'config file (default: ./bulwark.yaml or ./.bulwark.yaml when present)')
     .option('--no-progress', 'no progress line on standard error')
     .option('-q, --quiet', 'no progress line; text output lists only files that need attention')
@@ -138,6 +148,5 @@ function debugStack(err: unknown, io: CliIo): void {
 }
 
 function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\s*\n\s*/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }

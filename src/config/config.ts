@@ -5,7 +5,7 @@ import { ConfigError } from '../core/errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits.js';
 import { isSeverity, SEVERITIES, type Severity } from '../core/severity.js';
 import type { AllowRule, DenyRule } from '../scan/pickle/policy-types.js';
-import type { PolicyExtension } from '../scan/pickle/policy.js';
+import { PicklePolicy, type PolicyExtension } from '../scan/pickle/policy.js';
 import type { ScanOptions } from '../scan/types.js';
 
 /** Names looked for in the working directory, in this order, when no --config is given. */
@@ -61,7 +61,8 @@ export interface LoadConfigOptions {
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig | undefined> {
   const cwd = options.cwd ?? process.cwd();
   if (options.path !== undefined) {
-    if (options.path.trim() === '') throw new ConfigError('--config needs a file name; pass the path of a bulwark.yaml file');
+    if (options.path.trim() === '')
+      throw new ConfigError('--config needs a file name; pass the path of a bulwark.yaml file');
     const text = await readConfigFile(options.path, path.resolve(cwd, options.path), true);
     return { path: options.path, config: parseConfig(text!, options.path) };
   }
@@ -84,19 +85,27 @@ async function readConfigFile(shown: string, file: string, required: boolean): P
     if (!required && (code === 'ENOENT' || code === 'ENOTDIR')) return undefined;
     if (code === 'ENOENT')
       throw new ConfigError(`config file ${shown} does not exist; check the --config path`, { cause: err });
-    throw new ConfigError(`${shown}: cannot read the config file (${code ?? String(err)}); check its permissions`, {
-      cause: err,
-    });
+    throw new ConfigError(
+      `${shown}: cannot read the config file (${code ?? String(err)}); check its permissions`,
+      {
+        cause: err,
+      },
+    );
   }
   if (size > MAX_CONFIG_BYTES)
-    throw new ConfigError(`${shown}: the config file is larger than 1 MiB; a bulwark.yaml is a few lines of YAML`);
+    throw new ConfigError(
+      `${shown}: the config file is larger than 1 MiB; a bulwark.yaml is a few lines of YAML`,
+    );
   try {
     return await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(`${shown}: cannot read the config file (${code ?? String(err)}); check its permissions`, {
-      cause: err,
-    });
+    throw new ConfigError(
+      `${shown}: cannot read the config file (${code ?? String(err)}); check its permissions`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -114,7 +123,9 @@ export function parseConfig(text: string, fileName: string): BulwarkConfig {
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    throw new ConfigError(`${fileName}: invalid YAML: ${(err as Error).message.split('\n')[0]}; fix the YAML syntax`);
+    throw new ConfigError(
+      `${fileName}: invalid YAML: ${(err as Error).message.split('\n')[0]}; fix the YAML syntax`,
+    );
   }
   return validateConfig(data, fileName);
 }
@@ -130,6 +141,11 @@ export function validateConfig(data: unknown, fileName: string): BulwarkConfig {
   return config;
 }
 
+let cachedPolicy: PicklePolicy | undefined;
+function builtinPolicy(): PicklePolicy {
+  return (cachedPolicy ??= new PicklePolicy());
+}
+
 const PY_DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /** Limits that count bytes: these also accept sizes such as "512 MiB". */
@@ -142,7 +158,13 @@ const BYTE_LIMITS = new Set<keyof Limits>([
   'inMemoryBytes',
 ]);
 /** Limits where 0 would make every scan fail. */
-const POSITIVE_LIMITS = new Set<keyof Limits>(['maxOpcodes', 'maxStack', 'maxMembers', 'timeoutMs', 'maxCompressionRatio']);
+const POSITIVE_LIMITS = new Set<keyof Limits>([
+  'maxOpcodes',
+  'maxStack',
+  'maxMembers',
+  'timeoutMs',
+  'maxCompressionRatio',
+]);
 
 const SIZE_UNITS: Record<string, number> = {
   b: 1,
@@ -165,7 +187,11 @@ class Validator {
 
   object(value: unknown, keyPath: string, allowed: readonly string[]): Record<string, unknown> {
     if (value === null || typeof value !== 'object' || Array.isArray(value))
-      this.fail(keyPath, `expected a mapping, found ${describe(value)}`, `write ${keyPath || 'the file'} as key: value lines`);
+      this.fail(
+        keyPath,
+        `expected a mapping, found ${describe(value)}`,
+        `write ${keyPath || 'the file'} as key: value lines`,
+      );
     const obj = value as Record<string, unknown>;
     for (const key of Object.keys(obj)) {
       if (!allowed.includes(key)) {
@@ -192,10 +218,18 @@ class Validator {
 
   globs(value: unknown, keyPath: string): string[] {
     if (!Array.isArray(value))
-      this.fail(keyPath, `expected a list of glob patterns, found ${describe(value)}`, `write it as a YAML list, e.g. ["**/*.pt"]`);
+      this.fail(
+        keyPath,
+        `expected a list of glob patterns, found ${describe(value)}`,
+        `write it as a YAML list, e.g. ["**/*.pt"]`,
+      );
     return value.map((item, i) => {
       if (typeof item !== 'string' || item.trim() === '')
-        this.fail(`${keyPath}[${i}]`, `expected a glob pattern, found ${describe(item)}`, 'write a non-empty string such as "**/*.pkl"');
+        this.fail(
+          `${keyPath}[${i}]`,
+          `expected a glob pattern, found ${describe(item)}`,
+          'write a non-empty string such as "**/*.pkl"',
+        );
       return item;
     });
   }
@@ -227,7 +261,11 @@ class Validator {
     const min = POSITIVE_LIMITS.has(name) ? (integer ? 1 : Number.MIN_VALUE) : 0;
     const ok = n !== undefined && Number.isFinite(n) && n >= min && (!integer || Number.isSafeInteger(n));
     if (!ok) {
-      const kind = integer ? (min > 0 ? 'a positive integer' : 'a non-negative integer') : 'a positive number';
+      const kind = integer
+        ? min > 0
+          ? 'a positive integer'
+          : 'a non-negative integer'
+        : 'a positive number';
       this.fail(
         keyPath,
         `${describe(raw)} is not a valid limit`,
@@ -242,7 +280,9 @@ class Validator {
     const out: NonNullable<BulwarkConfig['pickle']> = {};
     if (obj.allow != null) {
       const p = join(keyPath, 'allow');
-      out.allow = this.list(obj.allow, p, 'allowlist entries').map((e, i) => this.allowEntry(e, `${p}[${i}]`));
+      out.allow = this.list(obj.allow, p, 'allowlist entries').map((e, i) =>
+        this.allowEntry(e, `${p}[${i}]`),
+      );
     }
     if (obj.deny != null) {
       const p = join(keyPath, 'deny');
@@ -252,19 +292,44 @@ class Validator {
   }
 
   list(value: unknown, keyPath: string, what: string): unknown[] {
-    if (!Array.isArray(value)) this.fail(keyPath, `expected a list of ${what}, found ${describe(value)}`, 'write it as a YAML list');
+    if (!Array.isArray(value))
+      this.fail(keyPath, `expected a list of ${what}, found ${describe(value)}`, 'write it as a YAML list');
     return value;
   }
 
   allowEntry(value: unknown, keyPath: string): PickleAllowEntry {
     if (typeof value === 'string') {
-      parseGlobalRef(value, (problem) =>
+      const rule = parseGlobalRef(value, (problem) =>
         this.fail(keyPath, problem, 'write "module.Name", "module.*" or {module: ..., names: [...]}'),
       );
+      this.notDenied(rule, keyPath);
       return value;
     }
     const obj = this.object(value, keyPath, ['module', 'names']);
-    return { module: this.module(obj.module, join(keyPath, 'module')), names: this.names(obj.names, join(keyPath, 'names')) };
+    const entry = {
+      module: this.module(obj.module, join(keyPath, 'module')),
+      names: this.names(obj.names, join(keyPath, 'names')),
+    };
+    this.notDenied(entry, keyPath);
+    return entry;
+  }
+
+  /**
+   * An allow entry must not name a global on the built-in denylist: a config file (which may come with the
+   * repository being scanned) cannot switch off the detection of os.system and friends. Unknown standard-library
+   * globals (denied by default, not by the list) may be allowed.
+   */
+  notDenied(rule: AllowRule, keyPath: string): void {
+    if (rule.names === '*') return;
+    for (const name of rule.names) {
+      const v = builtinPolicy().classify(rule.module, name);
+      if (v.class === 'denied' && v.matched !== 'stdlib-default-deny')
+        this.fail(
+          keyPath,
+          `${rule.module}.${name} is on the built-in denylist (${v.reason}) and cannot be allowed`,
+          'remove the entry (a denied global is never allowed)',
+        );
+    }
   }
 
   denyEntry(value: unknown, keyPath: string): PickleDenyEntry {
@@ -276,7 +341,11 @@ class Validator {
     if (obj.severity != null) out.severity = this.severity(obj.severity, join(keyPath, 'severity'));
     if (obj.reason != null) {
       if (typeof obj.reason !== 'string' || obj.reason.trim() === '')
-        this.fail(join(keyPath, 'reason'), `expected a sentence, found ${describe(obj.reason)}`, 'write what loading it does');
+        this.fail(
+          join(keyPath, 'reason'),
+          `expected a sentence, found ${describe(obj.reason)}`,
+          'write what loading it does',
+        );
       out.reason = obj.reason;
     }
     return out;
@@ -284,26 +353,41 @@ class Validator {
 
   module(value: unknown, keyPath: string): string {
     if (typeof value !== 'string' || !PY_DOTTED.test(value))
-      this.fail(keyPath, `${describe(value)} is not a Python module path`, 'write a dotted module name such as "torch.nn"');
+      this.fail(
+        keyPath,
+        `${describe(value)} is not a Python module path`,
+        'write a dotted module name such as "torch.nn"',
+      );
     return value;
   }
 
   names(value: unknown, keyPath: string): '*' | string[] {
     if (value === '*') return '*';
     if (!Array.isArray(value) || value.length === 0)
-      this.fail(keyPath, `expected "*" or a non-empty list of names, found ${describe(value)}`, 'write names: ["Name", ...] or names: "*"');
+      this.fail(
+        keyPath,
+        `expected "*" or a non-empty list of names, found ${describe(value)}`,
+        'write names: ["Name", ...] or names: "*"',
+      );
     return value.map((n, i) => {
       if (typeof n !== 'string' || !PY_DOTTED.test(n))
-        this.fail(`${keyPath}[${i}]`, `${describe(n)} is not a Python name`, 'write an identifier such as "Linear" (dotted for attributes)');
+        this.fail(
+          `${keyPath}[${i}]`,
+          `${describe(n)} is not a Python name`,
+          'write an identifier such as "Linear" (dotted for attributes)',
+        );
       return n;
     });
   }
 }
 
 /** "pkg.mod.Name" -> {module: "pkg.mod", names: ["Name"]}; "pkg.mod.*" -> module-wide. */
-export function parseGlobalRef(ref: string, fail: (problem: string) => never = (p) => {
-  throw new ConfigError(`${p}; write "module.Name" or "module.*"`);
-}): AllowRule {
+export function parseGlobalRef(
+  ref: string,
+  fail: (problem: string) => never = (p) => {
+    throw new ConfigError(`${p}; write "module.Name" or "module.*"`);
+  },
+): AllowRule {
   const dot = ref.lastIndexOf('.');
   if (dot <= 0) fail(`${describe(ref)} has no module part`);
   const module = ref.slice(0, dot);
@@ -315,20 +399,23 @@ export function parseGlobalRef(ref: string, fail: (problem: string) => never = (
 }
 
 /** The pickle section as the policy extension the scanner takes. */
-export function toPolicyExtension(pickle: BulwarkConfig['pickle'], fileName = 'the config file'): PolicyExtension | undefined {
+export function toPolicyExtension(
+  pickle: BulwarkConfig['pickle'],
+  fileName = 'the config file',
+): PolicyExtension | undefined {
   if (!pickle || (!pickle.allow?.length && !pickle.deny?.length)) return undefined;
   const ext: PolicyExtension = {};
   if (pickle.allow?.length)
-    ext.allow = pickle.allow.map((e) => (typeof e === 'string' ? parseGlobalRef(e) : { module: e.module, names: e.names }));
-  if (pickle.deny?.length)
-    ext.deny = pickle.deny.map(
-      (e): DenyRule => ({
-        module: e.module,
-        names: e.names,
-        severity: e.severity ?? 'high',
-        reason: e.reason ?? `denied by ${fileName}`,
-      }),
+    ext.allow = pickle.allow.map((e) =>
+      typeof e === 'string' ? parseGlobalRef(e) : { module: e.module, names: e.names },
     );
+  if (pickle.deny?.length)
+    ext.deny = pickle.deny.map((e): DenyRule => ({
+      module: e.module,
+      names: e.names,
+      severity: e.severity ?? 'high',
+      reason: e.reason ?? `denied by ${fileName}`,
+    }));
   return ext;
 }
 
@@ -337,7 +424,8 @@ export function configToScanOptions(config: BulwarkConfig, fileName?: string): S
   const options: ScanOptions = {};
   if (config.scan?.include) options.include = [...config.scan.include];
   if (config.scan?.exclude) options.exclude = [...config.scan.exclude];
-  if (config.scan?.limits && Object.keys(config.scan.limits).length) options.limits = { ...config.scan.limits };
+  if (config.scan?.limits && Object.keys(config.scan.limits).length)
+    options.limits = { ...config.scan.limits };
   const policy = toPolicyExtension(config.pickle, fileName);
   if (policy) options.policy = policy;
   return options;
@@ -363,7 +451,7 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   const text = JSON.stringify(value) ?? String(value);
-  // eslint-disable-next-line no-control-regex
+
   const printable = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
   return printable.length > 60 ? `${printable.slice(0, 57)}...` : printable;
 }

@@ -5,7 +5,15 @@ import type { Finding, References } from '../core/finding.js';
 import { allRules, getRule, type RuleMeta } from '../core/rules.js';
 import type { Severity } from '../core/severity.js';
 import type { FileResult, ScanReport } from '../scan/types.js';
-import { atlasUrl, cweNumber, cweUrl, OWASP_ML_TOP10_URL, PROJECT_URL, ruleDocsPath, ruleDocsUrl } from './links.js';
+import {
+  atlasUrl,
+  cweNumber,
+  cweUrl,
+  OWASP_ML_TOP10_URL,
+  PROJECT_URL,
+  ruleDocsPath,
+  ruleDocsUrl,
+} from './links.js';
 import type {
   SarifArtifact,
   SarifArtifactLocation,
@@ -46,7 +54,11 @@ export const SECURITY_SEVERITY: Readonly<Record<Severity, string>> = Object.free
   info: '0.0',
 });
 
-const PRECISION: Readonly<Record<RuleMeta['confidence'], string>> = { high: 'high', medium: 'medium', low: 'low' };
+const PRECISION: Readonly<Record<RuleMeta['confidence'], string>> = {
+  high: 'high',
+  medium: 'medium',
+  low: 'low',
+};
 
 export interface SarifOptions {
   /** Directory that artifact URIs are made relative to. Default: the current working directory. */
@@ -98,7 +110,8 @@ export function toSarif(report: ScanReport, options: SarifOptions = {}): SarifLo
       results.push(sarifResult(finding, file, location, addRule(finding.ruleId)));
     }
 
-    if (file.verdict === 'inconclusive') notifications.push(inconclusiveNotification(file, fileLocation, ruleIndex));
+    if (file.verdict === 'inconclusive')
+      notifications.push(inconclusiveNotification(file, fileLocation, ruleIndex));
   }
 
   const started = Date.parse(report.startedAt);
@@ -166,7 +179,9 @@ function ruleDescriptor(rule: RuleMeta): SarifReportingDescriptor {
     refText.push(`MITRE ATLAS ${refs.atlas.join(', ')}`);
   }
   if (refs.owaspMl?.length) {
-    refLines.push(`- OWASP ML Top 10: ${refs.owaspMl.map((id) => `[${id}](${OWASP_ML_TOP10_URL})`).join(', ')}`);
+    refLines.push(
+      `- OWASP ML Top 10: ${refs.owaspMl.map((id) => `[${id}](${OWASP_ML_TOP10_URL})`).join(', ')}`,
+    );
     refText.push(`OWASP ML Top 10 ${refs.owaspMl.join(', ')}`);
   }
   if (refs.cwe?.length) {
@@ -250,13 +265,20 @@ function sarifResult(
     level: SARIF_LEVEL[finding.severity],
     message: { text: finding.message },
     locations: [location],
-    partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(finding.ruleId, artifact.uri ?? file.path, inner, finding.message) },
+    partialFingerprints: {
+      [FINGERPRINT_KEY]: fingerprint(finding.ruleId, artifact.uri ?? file.path, inner, finding.message),
+    },
     properties,
   };
 }
 
 /** Stable hash of rule id, file, inner path and message: the same finding in the same place keeps its identity. */
-export function fingerprint(ruleId: string, file: string, inner: string | undefined, message: string): string {
+export function fingerprint(
+  ruleId: string,
+  file: string,
+  inner: string | undefined,
+  message: string,
+): string {
   return createHash('sha256')
     .update(JSON.stringify([ruleId, file, inner ?? '', message]))
     .digest('hex')
@@ -299,7 +321,8 @@ function inconclusiveNotification(
     return inner ? `${inner}: ${f.message}` : f.message;
   });
   if (reasons.length === 0) reasons.push(file.skipped ?? 'an analysis could not complete');
-  const shown = reasons.slice(0, 3).join('; ') + (reasons.length > 3 ? `; and ${reasons.length - 3} more` : '');
+  const shown =
+    reasons.slice(0, 3).join('; ') + (reasons.length > 3 ? `; and ${reasons.length - 3} more` : '');
   const notification: SarifNotification = {
     level: 'error',
     message: { text: `${file.path} is inconclusive: ${shown}` },

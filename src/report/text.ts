@@ -79,7 +79,7 @@ function fileLine(file: FileResult, paint: (s: Style[], t: string) => string): s
   const kind = file.skipped ? 'skipped' : file.verdict;
   const label = paint(VERDICT_STYLE[kind], kind.toUpperCase().padEnd(LABEL_WIDTH));
   const formats = file.formats.length ? `  [${file.formats.map(safeText).join(', ')}]` : '';
-  const reason = file.skipped ? `  (${safeText(file.skipped)})` : '';
+  const reason = file.skipped ? `  ${safeText(file.skipped)}` : '';
   return `${label}  ${safeText(file.path)}${formats}${reason}`;
 }
 
@@ -107,7 +107,9 @@ function summaryLines(report: ScanReport, paint: (s: Style[], t: string) => stri
   const s = report.summary;
   const bytes = report.files.reduce((n, f) => n + f.size, 0);
   const count = (n: number, styles: Style[]): string => (n > 0 ? paint(styles, String(n)) : String(n));
-  const bySeverity = SEVERITIES.map((sev) => `${count(s.findings[sev] ?? 0, SEVERITY_STYLE[sev])} ${sev}`).join(', ');
+  const bySeverity = SEVERITIES.map(
+    (sev) => `${count(s.findings[sev] ?? 0, SEVERITY_STYLE[sev])} ${sev}`,
+  ).join(', ');
   const total = SEVERITIES.reduce((n, sev) => n + (s.findings[sev] ?? 0), 0);
   const row = (name: string, value: string): string => `  ${name.padEnd(13)} ${value}`;
   return [

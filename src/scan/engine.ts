@@ -10,7 +10,7 @@ import { worseVerdict, type Verdict } from '../core/verdict.js';
 import { PicklePolicy } from './pickle/policy.js';
 import { SCANNERS, SCANNER_VERSION } from './registry.js';
 import { GEN_ANALYSIS_ERROR, GEN_LIMIT, GEN_UNREADABLE } from './rules.js';
-import { FileSource, type ByteSource } from './source.js';
+import { BufferSource, FileSource, type ByteSource } from './source.js';
 import type {
   Budget,
   FileResult,
@@ -76,6 +76,18 @@ export async function scan(paths: string[], options: ScanOptions = {}): Promise<
     summary: summarize(results),
     files: results,
   };
+}
+
+/** Scans in-memory content (an upload, a member fetched elsewhere) exactly as a file with that name. */
+export async function scanBytes(data: Uint8Array, name = '<buffer>', options: ScanOptions = {}): Promise<FileResult> {
+  const limits = resolveLimits(options.limits);
+  const policy = new PicklePolicy(options.policy);
+  const started = Date.now();
+  const fs = new FileScan(name, limits, policy);
+  const source = new BufferSource(data);
+  const outcome = await dispatch(fs, source, [], 0, path.basename(name));
+  fs.bytesRead += source.bytesRead;
+  return finishResult(fs, name, data.length, started, outcome.skipped);
 }
 
 function skippedResult(t: Target): FileResult {
@@ -220,9 +232,13 @@ async function scanFile(t: Target, limits: Limits, policy: PicklePolicy): Promis
       await source.close().catch(() => undefined);
     }
   }
+  return finishResult(fs, t.display, source?.size ?? t.size, started, skipped);
+}
+
+function finishResult(fs: FileScan, display: string, size: number, started: number, skipped?: string): FileResult {
   const result: FileResult = {
-    path: t.display,
-    size: source?.size ?? t.size,
+    path: display,
+    size,
     verdict: verdictOf(fs.findings),
     formats: [...new Set(fs.formats)],
     analyses: [...new Set(fs.analyses)],
@@ -235,7 +251,7 @@ async function scanFile(t: Target, limits: Limits, policy: PicklePolicy): Promis
   return result;
 }
 
-function makeContext(fs: FileScan, inner: string[], depth: number): ScanContext {
+function makeContext(fs: FileScan, inner: string[], depth: number, policy: PicklePolicy = fs.policy): ScanContext {
   const location = (offset?: number, extra?: string[]): Location => {
     const loc: Location = { file: fs.display };
     const full = extra?.length ? [...inner, ...extra] : inner;
@@ -245,7 +261,7 @@ function makeContext(fs: FileScan, inner: string[], depth: number): ScanContext 
   };
   const ctx: ScanContext = {
     limits: fs.limits,
-    policy: fs.policy,
+    policy,
     location: location(),
     depth,
     budget: fs.budget,
@@ -261,7 +277,11 @@ function makeContext(fs: FileScan, inner: string[], depth: number): ScanContext 
     addAnalysis(analysis) {
       fs.analyses.push(analysis);
     },
-    async scanMember(name: string, source: ByteSource, opts?: { format?: string }): Promise<MemberOutcome> {
+    async scanMember(
+      name: string,
+      source: ByteSource,
+      opts?: { format?: string; policy?: PicklePolicy },
+    ): Promise<MemberOutcome> {
       const childInner = [...inner, name];
       const before = fs.findings.length;
       const formatsBefore = fs.formats.length;
@@ -274,7 +294,7 @@ function makeContext(fs: FileScan, inner: string[], depth: number): ScanContext 
         outcome = { verdict: 'inconclusive', formats: [] };
       } else {
         try {
-          outcome = await dispatch(fs, source, childInner, depth + 1, name, opts?.format);
+          outcome = await dispatch(fs, source, childInner, depth + 1, name, opts?.format, opts?.policy ?? policy);
         } finally {
           fs.bytesRead += source.bytesRead;
         }
@@ -305,8 +325,9 @@ async function dispatch(
   depth: number,
   name: string,
   forced?: string,
+  policy?: PicklePolicy,
 ): Promise<MemberOutcome> {
-  const ctx = makeContext(fs, inner, depth);
+  const ctx = makeContext(fs, inner, depth, policy);
   const head = await source.read(0, HEAD_BYTES);
   let best: FormatScanner | undefined;
   if (forced) best = SCANNERS.find((s) => s.id === forced);

@@ -36,7 +36,11 @@ export interface ScanContext {
   /** Record an analysis that ran to completion (e.g. "pickle-vm"). */
   addAnalysis(analysis: string): void;
   /** Analyse a member of this container: sniffed and dispatched like a file. */
-  scanMember(name: string, source: ByteSource, opts?: { format?: string }): Promise<MemberOutcome>;
+  scanMember(
+    name: string,
+    source: ByteSource,
+    opts?: { format?: string; policy?: PicklePolicy },
+  ): Promise<MemberOutcome>;
   /** Throws LimitError if the deadline passed. */
   checkDeadline(): void;
 }

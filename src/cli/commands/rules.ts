@@ -9,7 +9,10 @@ export interface RulesCommandOptions {
 }
 
 /** Loads every rule: the rule modules register themselves when the engine's scanners are imported. */
-export async function loadRules(): Promise<{ all: () => RuleMeta[]; get: (id: string) => RuleMeta | undefined }> {
+export async function loadRules(): Promise<{
+  all: () => RuleMeta[];
+  get: (id: string) => RuleMeta | undefined;
+}> {
   await import('../../scan/engine.js');
   const { allRules, getRule } = await import('../../core/rules.js');
   return { all: allRules, get: getRule };
@@ -25,12 +28,19 @@ export async function rulesCommand(
   const registry = rules ?? (await loadRules());
   if (id !== undefined) {
     const rule = registry.get(id.trim().toUpperCase());
-    if (!rule) throw new UsageError(`unknown rule ${JSON.stringify(id)}; run 'bulwark rules' to list the rule ids`);
-    await writeStream(io.stdout, opts.format === 'json' ? `${JSON.stringify(withDocs(rule), null, 2)}\n` : ruleText(rule));
+    if (!rule)
+      throw new UsageError(`unknown rule ${JSON.stringify(id)}; run 'bulwark rules' to list the rule ids`);
+    await writeStream(
+      io.stdout,
+      opts.format === 'json' ? `${JSON.stringify(withDocs(rule), null, 2)}\n` : ruleText(rule),
+    );
     return ExitCode.Clean;
   }
   const all = registry.all();
-  await writeStream(io.stdout, opts.format === 'json' ? `${JSON.stringify(all.map(withDocs), null, 2)}\n` : listText(all));
+  await writeStream(
+    io.stdout,
+    opts.format === 'json' ? `${JSON.stringify(all.map(withDocs), null, 2)}\n` : listText(all),
+  );
   return ExitCode.Clean;
 }
 
@@ -43,9 +53,13 @@ export function listText(rules: RuleMeta[]): string {
   const idWidth = Math.max(2, ...rules.map((r) => r.id.length));
   const nameWidth = Math.max(4, ...rules.map((r) => r.name.length));
   const lines = [`${'ID'.padEnd(idWidth)}  ${'SEVERITY'.padEnd(8)}  ${'NAME'.padEnd(nameWidth)}  TITLE`];
-  for (const r of rules) lines.push(`${r.id.padEnd(idWidth)}  ${r.severity.padEnd(8)}  ${r.name.padEnd(nameWidth)}  ${r.title}`);
+  for (const r of rules)
+    lines.push(`${r.id.padEnd(idWidth)}  ${r.severity.padEnd(8)}  ${r.name.padEnd(nameWidth)}  ${r.title}`);
   const families = [...new Set(rules.map((r) => ruleDocsPath(r)))].join(', ');
-  lines.push('', `${rules.length} rule${rules.length === 1 ? '' : 's'}. Details: bulwark rules ID. Documentation: ${families}`);
+  lines.push(
+    '',
+    `${rules.length} rule${rules.length === 1 ? '' : 's'}. Details: bulwark rules ID. Documentation: ${families}`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

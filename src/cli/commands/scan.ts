@@ -31,7 +31,12 @@ export interface ScanCommandOptions {
 export type ScanFn = (paths: string[], options?: ScanOptions) => Promise<ScanReport>;
 
 /** `bulwark scan PATH...`: scans, writes the report, returns the exit code. Throws BulwarkError for usage problems. */
-export async function scanCommand(paths: string[], opts: ScanCommandOptions, io: CliIo, scanFn?: ScanFn): Promise<number> {
+export async function scanCommand(
+  paths: string[],
+  opts: ScanCommandOptions,
+  io: CliIo,
+  scanFn?: ScanFn,
+): Promise<number> {
   const loaded = await loadConfig({ path: opts.config, cwd: io.cwd });
   const options: ScanOptions = loaded ? configToScanOptions(loaded.config, loaded.path) : {};
   // --include replaces the config's include list; --exclude adds to its exclude list.
@@ -43,7 +48,10 @@ export async function scanCommand(paths: string[], opts: ScanCommandOptions, io:
   if (opts.output !== undefined) await checkOutputPath(opts.output, io.cwd);
 
   const showProgress =
-    opts.progress && !opts.quiet && io.stderr.isTTY === true && (opts.format === 'text' || opts.output !== undefined);
+    opts.progress &&
+    !opts.quiet &&
+    io.stderr.isTTY === true &&
+    (opts.format === 'text' || opts.output !== undefined);
   const progress = showProgress ? new ProgressLine(io.stderr) : undefined;
   if (progress) options.onProgress = progress.onProgress;
 
@@ -105,7 +113,9 @@ async function checkPath(p: string, cwd: string): Promise<void> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR')
-      throw new UsageError(`path ${JSON.stringify(safeText(p))} does not exist; check the path and the working directory`);
+      throw new UsageError(
+        `path ${JSON.stringify(safeText(p))} does not exist; check the path and the working directory`,
+      );
     // Other errors (e.g. EACCES) are for the engine to report as an unreadable file.
   }
 }

@@ -27,6 +27,8 @@ export interface GlobalVerdict {
 export interface PolicyExtension {
   allow?: AllowRule[];
   deny?: DenyRule[];
+  /** Module prefixes under which every undotted name is allowed (e.g. "__torch__" inside TorchScript archives). */
+  allowPrefixes?: string[];
 }
 
 export function normalizeModule(module: string): string {
@@ -55,12 +57,25 @@ export class PicklePolicy {
   private readonly allowExact = new Set<string>();
   private readonly allowModule = new Set<string>();
   private readonly classPrefixes: string[];
+  private readonly anyPrefixes: string[];
   private readonly cache = new Map<string, GlobalVerdict>();
+  private readonly ext: PolicyExtension | undefined;
 
   constructor(ext?: PolicyExtension) {
+    this.ext = ext;
+    this.anyPrefixes = [...(ext?.allowPrefixes ?? [])];
     for (const rule of [...DENY_RULES, ...(ext?.deny ?? [])]) this.addDeny(rule);
     for (const rule of [...ALLOW_RULES, ...(ext?.allow ?? [])]) this.addAllow(rule);
     this.classPrefixes = [...ALLOW_CLASS_PREFIXES];
+  }
+
+  /** A policy with extra allowances for one context (e.g. TorchScript's own class namespace). */
+  derive(extra: PolicyExtension): PicklePolicy {
+    return new PicklePolicy({
+      allow: [...(this.ext?.allow ?? []), ...(extra.allow ?? [])],
+      deny: [...(this.ext?.deny ?? []), ...(extra.deny ?? [])],
+      allowPrefixes: [...this.anyPrefixes, ...(extra.allowPrefixes ?? [])],
+    });
   }
 
   private addDeny(rule: DenyRule): void {
@@ -116,6 +131,8 @@ export class PicklePolicy {
     // 4. Module-wide allow and class prefixes (undotted names only).
     if (nameParts.length === 1) {
       if (this.allowModule.has(module)) return { ...base, class: 'allowed', severity: 'info', reason: 'allowlisted', matched: `${module}.*` };
+      if (this.anyPrefixes.some((p) => module === p || module.startsWith(`${p}.`)))
+        return { ...base, class: 'allowed', severity: 'info', reason: 'allowed in this context', matched: `${module}.*` };
       if (/^[A-Z]/.test(name) && this.classPrefixes.some((p) => module === p || module.startsWith(`${p}.`)))
         return { ...base, class: 'allowed', severity: 'info', reason: 'allowlisted class', matched: `${module}.<Class>` };
     }

@@ -4,6 +4,7 @@ import { analyzePickleSource } from './analyze.js';
 import { PicklePolicy } from './policy.js';
 import { DEFAULT_LIMITS } from '../../core/limits.js';
 import { PickleVM } from './vm.js';
+import { isOpcode } from './opcodes.js';
 import type { Box } from './values.js';
 
 /** The legacy PyTorch magic number 0x1950a86a20f9469cfc6c, as the nearest double. */
@@ -23,12 +24,15 @@ export interface PickleProbe {
  * head, or a broken stream that imported a global before breaking (the real loader would have run it).
  */
 export function probePickle(head: Uint8Array, size: number): PickleProbe {
-  const protoFirst = head.length >= 2 && head[0] === 0x80 && head[1] <= 5;
+  // PROTO n followed by an opcode: a pickle header, even when the stream is truncated or breaks later.
+  const protoFirst = head.length >= 3 && head[0] === 0x80 && head[1] <= 5 && isOpcode(head[2]);
   if (head.length === 0) return { isPickle: false, protoFirst };
   const vm = new PickleVM({ limits: DEFAULT_LIMITS, policy: probePolicy, probe: true });
   vm.feed(head);
   const r = vm.end();
   if (r.sawGlobal) return { isPickle: true, protoFirst };
+  // A stream that declares a pickle protocol and then breaks is a (broken) pickle: inconclusive, never clean.
+  if (protoFirst) return { isPickle: true, protoFirst };
   if (r.error) return { isPickle: false, protoFirst };
   const complete = r.pickles > 0 || (head.length < size && r.opcodes > 1);
   return { isPickle: complete, protoFirst };

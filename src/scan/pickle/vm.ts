@@ -247,7 +247,6 @@ export class PickleVM {
       data = new Uint8Array(this.leftover.length + chunk.length);
       data.set(this.leftover, 0);
       data.set(chunk, this.leftover.length);
-      this.base -= this.leftover.length;
       this.leftover = null;
     } else data = chunk;
     this.migrateBufRefs();
@@ -374,9 +373,9 @@ export class PickleVM {
   }
 
   private pushMark(offset: number): void {
+    if (this.nmarks >= this.limits.maxMarkDepth)
+      throw new LimitError('maxMarkDepth', `pickle nests more than ${this.limits.maxMarkDepth} MARKs`);
     if (this.nmarks === this.marks.length) {
-      if (this.nmarks >= this.limits.maxMarkDepth)
-        throw new LimitError('maxMarkDepth', `pickle nests more than ${this.limits.maxMarkDepth} MARKs`);
       const m = new Int32Array(this.marks.length * 2);
       m.set(this.marks);
       this.marks = m;
@@ -628,6 +627,7 @@ export class PickleVM {
     this.sparse = new Map();
     this.memoLen = 0;
     this.proto = 0;
+    this.opsInPickle = 0;
     this.frameEnd = -1;
   }
 
@@ -648,7 +648,7 @@ export class PickleVM {
     this.sparse = s.sparse;
     this.proto = s.proto;
     this.opsInPickle = s.opsInPickle;
-    this.frameEnd = s.frameEnd;
+    this.frameEnd = -1; // the outer frame ended before the inline pickle was written
     this.minBufRef = 0;
   }
 
@@ -694,14 +694,22 @@ export class PickleVM {
     const checkEvery = 1 << 20;
     let sinceCheck = 0;
 
+    let counted = false;
     const suspend = (): void => {
+      if (counted) {
+        this.opcodes--;
+        this.opsInPickle--;
+      }
       this.leftover = buf.slice(opStart);
       this.base += opStart;
     };
 
     while (true) {
+      counted = false;
       if (this.pendingInline) {
         const inl = this.pendingInline;
+        // joblib writes array data after committing the current frame: the frame must end here.
+        if (this.frameEnd >= 0 && this.base + pos >= this.frameEnd) this.frameEnd = -1;
         if (inl.type === 'raw') {
           let p = pos;
           if (inl.alignmentPrefix) {
@@ -764,6 +772,7 @@ export class PickleVM {
       const op = buf[pos++];
       this.opcodes++;
       this.opsInPickle++;
+      counted = true;
       if (++sinceCheck >= checkEvery) {
         sinceCheck = 0;
         if (this.opcodes > limits.maxOpcodes)
@@ -1210,7 +1219,10 @@ export class PickleVM {
         }
         case OP.BINPERSID: {
           const pid = this.popBox(abs);
-          this.pushObj({ t: 'persid', detail: pid });
+          // Legacy torch.save stores nn.Module classes as ('module', <class global>, file, source): the persistent
+          // loader returns the class itself, so later calls on it are calls on that global.
+          if (Array.isArray(pid) && pid[0] === 'module' && isSym(pid[1], 'global')) this.pushObj(pid[1]);
+          else this.pushObj({ t: 'persid', detail: pid });
           break;
         }
         case OP.PROTO: {
