@@ -22,7 +22,16 @@
 // Arguments: --only=pickle,checkpoint,memory,corpus  (default: all)
 
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -43,7 +52,9 @@ let scan;
 try {
   ({ scan } = await import(pathToFileURL(ENGINE).href));
 } catch (err) {
-  console.error(`bench: cannot load the built library (${err.message}); run \`npm run build\` and try again.`);
+  console.error(
+    `bench: cannot load the built library (${err.message}); run \`npm run build\` and try again.`,
+  );
   process.exit(3);
 }
 
@@ -58,7 +69,9 @@ const CKPT_SMALL_MB = Number(env.BULWARK_BENCH_CKPT_SMALL_MB ?? 64);
 const CORPUS = env.BULWARK_BENCH_CORPUS ?? '/work/shared/corpora';
 const TENSORS = 4;
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
-const SECTIONS = new Set(onlyArg ? onlyArg.slice(7).split(',') : ['pickle', 'checkpoint', 'memory', 'corpus']);
+const SECTIONS = new Set(
+  onlyArg ? onlyArg.slice(7).split(',') : ['pickle', 'checkpoint', 'memory', 'corpus'],
+);
 const TIME_BIN = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const benchStart = Date.now();
 
@@ -72,7 +85,16 @@ function note(msg) {
   console.log(`  note: ${msg}`);
 }
 const log = (msg) => console.log(msg);
-const fmtS = (s) => (s == null ? 'n/a' : s >= 100 ? `${s.toFixed(0)} s` : s >= 10 ? `${s.toFixed(1)} s` : s >= 1 ? `${s.toFixed(2)} s` : `${(s * 1000).toFixed(0)} ms`);
+const fmtS = (s) =>
+  s == null
+    ? 'n/a'
+    : s >= 100
+      ? `${s.toFixed(0)} s`
+      : s >= 10
+        ? `${s.toFixed(1)} s`
+        : s >= 1
+          ? `${s.toFixed(2)} s`
+          : `${(s * 1000).toFixed(0)} ms`;
 const fmtMB = (bytes) => `${(bytes / MB).toFixed(bytes >= 10 * MB ? 0 : 1)} MB`;
 const fmtRss = (kb) => (kb == null ? 'n/a' : `${(kb / 1024).toFixed(0)} MB`);
 const ratio = (a, b) => (a == null || b == null || b === 0 ? null : a / b);
@@ -86,7 +108,8 @@ function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * MB, ...opts });
   const wall = now() - t;
   if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${(r.stderr ?? '').slice(-2000)}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${(r.stderr ?? '').slice(-2000)}`);
   return { wall, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
@@ -105,7 +128,11 @@ function measured(cmd, args) {
     const r = run(TIME_BIN, ['-v', cmd, ...args]);
     const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
     const out = lastJson(r.stdout);
-    return { ...out, peakRssKb: m ? Number(m[1]) : out.maxRssKb, rssSource: m ? '/usr/bin/time -v' : 'getrusage' };
+    return {
+      ...out,
+      peakRssKb: m ? Number(m[1]) : out.maxRssKb,
+      rssSource: m ? '/usr/bin/time -v' : 'getrusage',
+    };
   }
   const out = lastJson(run(cmd, args).stdout);
   return { ...out, peakRssKb: out.maxRssKb, rssSource: 'getrusage' };
@@ -122,7 +149,14 @@ async function bulwarkScan(file) {
   const report = await scan([file], { concurrency: 1 });
   const seconds = now() - t;
   const r = report.files[0];
-  return { seconds, size: r.size, bytesRead: r.bytesRead, verdict: r.verdict, analyses: r.analyses, findings: r.findings.length };
+  return {
+    seconds,
+    size: r.size,
+    bytesRead: r.bytesRead,
+    verdict: r.verdict,
+    analyses: r.analyses,
+    findings: r.findings.length,
+  };
 }
 
 // Cached inputs: <file>.meta.json records what made the file and its size; a mismatch regenerates it.
@@ -149,7 +183,9 @@ let py = null; // { python, numpy, torch } when usable
 if (env.BULWARK_BENCH_NO_PYTHON === '1') {
   note('BULWARK_BENCH_NO_PYTHON=1: Python baselines skipped');
 } else if (!existsSync(PYTHON)) {
-  note(`${PYTHON} not found: Python baselines (pickle.load, genops) skipped; inputs written by the bench's own pickle writer`);
+  note(
+    `${PYTHON} not found: Python baselines (pickle.load, genops) skipped; inputs written by the bench's own pickle writer`,
+  );
 } else {
   try {
     py = lastJson(run(PYTHON, [path.join(PY_DIR, 'probe.py')]).stdout);
@@ -170,7 +206,9 @@ const machine = {
   torch: py?.torch ?? null,
   peakRss: TIME_BIN ? '/usr/bin/time -v' : 'getrusage (ru_maxrss) in the child',
 };
-log(`Bulwark bench — ${machine.cpus} x ${machine.cpuModel}, ${machine.memGiB} GiB RAM, node ${machine.node}, python ${machine.python ?? 'none'}, torch ${machine.torch ?? 'none'}`);
+log(
+  `Bulwark bench — ${machine.cpus} x ${machine.cpuModel}, ${machine.memGiB} GiB RAM, node ${machine.node}, python ${machine.python ?? 'none'}, torch ${machine.torch ?? 'none'}`,
+);
 log(`work dir: ${WORK}`);
 
 // ---------------------------------------------------------------------------------------------- input generation
@@ -188,8 +226,8 @@ class PickleWriter {
     writeSync(this.fd, head);
     this.written += head.length;
   }
-  byte(b) {
-    this.frame[this.pos++] = b;
+  byte(...bs) {
+    for (const b of bs) this.frame[this.pos++] = b;
   }
   u32(n) {
     this.frame.writeUInt32LE(n, this.pos);
@@ -200,23 +238,37 @@ class PickleWriter {
     return this.memo++;
   }
   get(idx) {
-    if (idx < 256) this.byte(0x68), this.byte(idx); // BINGET
-    else this.byte(0x6a), this.u32(idx); // LONG_BINGET
+    if (idx < 256) {
+      this.byte(0x68, idx); // BINGET
+    } else {
+      this.byte(0x6a); // LONG_BINGET
+      this.u32(idx);
+    }
   }
   str(s, shared = false) {
     if (shared && this.keys.has(s)) return this.get(this.keys.get(s));
     const b = Buffer.from(s, 'utf8');
-    if (b.length < 256) this.byte(0x8c), this.byte(b.length); // SHORT_BINUNICODE
-    else this.byte(0x58), this.u32(b.length); // BINUNICODE
+    if (b.length < 256) {
+      this.byte(0x8c, b.length); // SHORT_BINUNICODE
+    } else {
+      this.byte(0x58); // BINUNICODE
+      this.u32(b.length);
+    }
     b.copy(this.frame, this.pos);
     this.pos += b.length;
     const idx = this.memoize();
     if (shared) this.keys.set(s, idx);
   }
   int(n) {
-    if (n >= 0 && n < 256) this.byte(0x4b), this.byte(n); // BININT1
-    else if (n >= 0 && n < 65536) this.byte(0x4d), this.frame.writeUInt16LE(n, this.pos), (this.pos += 2); // BININT2
-    else this.byte(0x4a), this.frame.writeInt32LE(n, this.pos), (this.pos += 4); // BININT
+    if (n >= 0 && n < 256) {
+      this.byte(0x4b, n); // BININT1
+    } else if (n >= 0 && n < 65536) {
+      this.byte(0x4d); // BININT2
+      this.pos = this.frame.writeUInt16LE(n, this.pos);
+    } else {
+      this.byte(0x4a); // BININT
+      this.pos = this.frame.writeInt32LE(n, this.pos);
+    }
   }
   float(x) {
     this.byte(0x47); // BINFLOAT
@@ -224,16 +276,34 @@ class PickleWriter {
     this.pos += 8;
   }
   record(i) {
-    this.byte(0x7d), this.memoize(), this.byte(0x28); // EMPTY_DICT MEMOIZE MARK
-    this.str('id', true), this.int(i);
-    this.str('name', true), this.str(`item-${i}`);
-    this.str('tags', true), this.byte(0x5d), this.memoize(), this.byte(0x28); // EMPTY_LIST MEMOIZE MARK
-    this.str(`t${i % 97}`), this.str('shared', true), this.str(String(i * 7)), this.byte(0x65); // APPENDS
-    this.str('score', true), this.float(i * 0.5);
-    this.str('ok', true), this.byte((i & 1) === 0 ? 0x88 : 0x89); // NEWTRUE / NEWFALSE
-    this.str('meta', true), this.byte(0x7d), this.memoize(), this.byte(0x28);
-    this.str('k', true), this.int(i % 13), this.str('path', true), this.str(`a/b/${i % 1000}`);
-    this.byte(0x75), this.byte(0x75); // SETITEMS (meta), SETITEMS (record)
+    this.container(0x7d); // EMPTY_DICT MEMOIZE MARK
+    this.str('id', true);
+    this.int(i);
+    this.str('name', true);
+    this.str(`item-${i}`);
+    this.str('tags', true);
+    this.container(0x5d); // EMPTY_LIST MEMOIZE MARK
+    this.str(`t${i % 97}`);
+    this.str('shared', true);
+    this.str(String(i * 7));
+    this.byte(0x65); // APPENDS
+    this.str('score', true);
+    this.float(i * 0.5);
+    this.str('ok', true);
+    this.byte((i & 1) === 0 ? 0x88 : 0x89); // NEWTRUE / NEWFALSE
+    this.str('meta', true);
+    this.container(0x7d);
+    this.str('k', true);
+    this.int(i % 13);
+    this.str('path', true);
+    this.str(`a/b/${i % 1000}`);
+    this.byte(0x75, 0x75); // SETITEMS (meta), SETITEMS (record)
+  }
+  /** Empty dict or list, memoized, followed by the MARK its items are appended under. */
+  container(op) {
+    this.byte(op);
+    this.memoize();
+    this.byte(0x28);
   }
   flush(force = false) {
     if (this.pos === 0 || (!force && this.pos < 64 * 1024)) return;
@@ -247,12 +317,16 @@ class PickleWriter {
   }
   /** Writes records until `records` are written (or, with targetBytes, until the file reaches that size). */
   list({ records, targetBytes }) {
-    this.byte(0x5d), this.memoize(); // EMPTY_LIST MEMOIZE
+    this.byte(0x5d); // EMPTY_LIST
+    this.memoize();
     let i = 0;
     const more = () => (records != null ? i < records : this.written + this.pos < targetBytes);
     while (more()) {
       this.byte(0x28); // MARK
-      for (let k = 0; k < 1000 && more(); k++) this.record(i++), this.flush();
+      for (let k = 0; k < 1000 && more(); k++) {
+        this.record(i++);
+        this.flush();
+      }
       this.byte(0x65); // APPENDS
     }
     this.byte(0x2e); // STOP
@@ -265,7 +339,8 @@ class PickleWriter {
 const PICKLE_GEN = 'records-v1';
 function recordsFor(targetBytes) {
   // Records needed for targetBytes; the JS writer counts while writing, so only Python needs the estimate.
-  return lastJson(run(PYTHON, [path.join(PY_DIR, 'gen_pickle.py'), 'estimate', String(targetBytes)]).stdout).records;
+  return lastJson(run(PYTHON, [path.join(PY_DIR, 'gen_pickle.py'), 'estimate', String(targetBytes)]).stdout)
+    .records;
 }
 
 /** Ensures an opcode-heavy pickle of `records` records (or about targetBytes when records is null). */
@@ -274,7 +349,9 @@ function ensurePickle(name, records, targetBytes) {
   const key = { gen: PICKLE_GEN, records, targetBytes, writer: py ? 'python' : 'js' };
   const hit = cached(file, key) ?? (!py ? cached(file, { ...key, writer: 'python' }) : null);
   if (hit) return { file, ...hit };
-  log(`  generating ${name} (${py ? 'python pickle.dump, protocol 4' : 'bench pickle writer, protocol 4'}) ...`);
+  log(
+    `  generating ${name} (${py ? 'python pickle.dump, protocol 4' : 'bench pickle writer, protocol 4'}) ...`,
+  );
   const t = now();
   let n = records;
   if (py) {
@@ -291,15 +368,20 @@ function writeZip(file, members) {
   const fd = openSync(file, 'w');
   let off = 0;
   const central = [];
-  const put = (buf) => {
-    writeSync(fd, buf);
-    off += buf.length;
+  const put = (...bufs) => {
+    for (const buf of bufs) {
+      writeSync(fd, buf);
+      off += buf.length;
+    }
   };
   for (const m of members) {
     const name = Buffer.from(m.name);
     let crc = 0;
     let size = 0;
-    for (const chunk of m.chunks()) (crc = zlib.crc32(chunk, crc)), (size += chunk.length);
+    for (const chunk of m.chunks()) {
+      crc = zlib.crc32(chunk, crc);
+      size += chunk.length;
+    }
     // torch.save pads local headers so member data starts on a 64-byte boundary (extra field id "FB").
     const bare = off + 30 + name.length + 4;
     const pad = (64 - (bare % 64)) % 64;
@@ -315,7 +397,7 @@ function writeZip(file, members) {
     h.writeUInt16LE(name.length, 26);
     h.writeUInt16LE(extra.length, 28);
     central.push({ name, crc, size, offset: off });
-    put(h), put(name), put(extra);
+    put(h, name, extra);
     for (const chunk of m.chunks()) put(chunk);
   }
   const cdStart = off;
@@ -329,7 +411,7 @@ function writeZip(file, members) {
     h.writeUInt32LE(c.size, 24);
     h.writeUInt16LE(c.name.length, 28);
     h.writeUInt32LE(c.offset, 42);
-    put(h), put(c.name);
+    put(h, c.name);
   }
   const e = Buffer.alloc(22);
   e.writeUInt32LE(0x06054b50, 0);
@@ -361,18 +443,30 @@ function stateDictPickle(tensors) {
     parts.push(h);
   };
   b(0x80, 2); // PROTO 2
-  global('collections', 'OrderedDict'), b(0x29, 0x52); // EMPTY_TUPLE REDUCE
+  global('collections', 'OrderedDict');
+  b(0x29, 0x52); // EMPTY_TUPLE REDUCE
   for (const [k, t] of tensors.entries()) {
     uni(t.name);
     global('torch._utils', '_rebuild_tensor_v2');
     b(0x28); // MARK (args)
-    b(0x28), uni('storage'), global('torch', 'FloatStorage'), uni(String(k)), uni('cpu'), int(t.rows * t.cols), b(0x74); // TUPLE
+    b(0x28); // MARK (persistent id)
+    uni('storage');
+    global('torch', 'FloatStorage');
+    uni(String(k));
+    uni('cpu');
+    int(t.rows * t.cols);
+    b(0x74); // TUPLE
     b(0x51); // BINPERSID
     int(0); // storage offset
-    int(t.rows), int(t.cols), b(0x86); // size (TUPLE2)
-    int(t.cols), int(1), b(0x86); // stride
+    int(t.rows);
+    int(t.cols);
+    b(0x86); // size (TUPLE2)
+    int(t.cols);
+    int(1);
+    b(0x86); // stride (TUPLE2)
     b(0x89); // requires_grad=False
-    global('collections', 'OrderedDict'), b(0x29, 0x52); // backward hooks
+    global('collections', 'OrderedDict');
+    b(0x29, 0x52); // backward hooks: OrderedDict()
     b(0x74, 0x52, 0x73); // TUPLE REDUCE SETITEM
   }
   b(0x2e); // STOP
@@ -390,8 +484,18 @@ function ensureCheckpoint(name, totalMB) {
     log(`  generating ${name} (torch.save, ${TENSORS} x ${fmtMB(perTensor)} float32) ...`);
     run(PYTHON, [path.join(PY_DIR, 'gen_checkpoint.py'), file, String(TENSORS), String(perTensor)]);
   } else {
-    log(`  generating ${name} (no torch: bench zip writer, torch.save layout, ${TENSORS} x ${fmtMB(perTensor)}) ...`);
-    if (totalMB >= 4000) throw new Error('the torch-less checkpoint writer does not write zip64; use BULWARK_BENCH_CKPT_MB < 4000');
+    if (!notes.some((n) => n.startsWith('torch not available'))) {
+      note(
+        'torch not available: checkpoints written by the bench zip writer (torch.save member layout, hand-built data.pkl)',
+      );
+    }
+    log(
+      `  generating ${name} (no torch: bench zip writer, torch.save layout, ${TENSORS} x ${fmtMB(perTensor)}) ...`,
+    );
+    if (totalMB >= 4000)
+      throw new Error(
+        'the torch-less checkpoint writer does not write zip64; use BULWARK_BENCH_CKPT_MB < 4000',
+      );
     const cols = 1024;
     const rows = Math.floor(perTensor / 4 / cols);
     const tensors = Array.from({ length: TENSORS }, (_, k) => ({ name: `layers.${k}.weight`, rows, cols }));
@@ -403,7 +507,8 @@ function ensureCheckpoint(name, totalMB) {
       members.push({
         name: `archive/data/${k}`,
         *chunks() {
-          for (let p = 0; p < bytes; p += chunk.length) yield p + chunk.length <= bytes ? chunk : chunk.subarray(0, bytes - p);
+          for (let p = 0; p < bytes; p += chunk.length)
+            yield p + chunk.length <= bytes ? chunk : chunk.subarray(0, bytes - p);
         },
       });
     }
@@ -416,8 +521,18 @@ function ensureCheckpoint(name, totalMB) {
 
 // ---------------------------------------------------------------------------------------------- measurements
 
-const results = { machine, startedAt: new Date().toISOString(), config: { PICKLE_MB, PREFIX_MB, CKPT_MB, CKPT_SMALL_MB, WORK }, notes };
+const results = {
+  machine,
+  startedAt: new Date().toISOString(),
+  config: { PICKLE_MB, PREFIX_MB, CKPT_MB, CKPT_SMALL_MB, WORK },
+  notes,
+};
 const lines = [];
+/** Adds one result line to the table and prints it. */
+function push(line) {
+  lines.push(line);
+  log(`  ${line}`);
+}
 const targets = [];
 function target(name, value, op, goal, fmt = fmtR) {
   const ok = value == null ? null : op === '<=' ? value <= goal : op === '<' ? value < goal : value >= goal;
@@ -426,7 +541,8 @@ function target(name, value, op, goal, fmt = fmtR) {
 }
 const fmtSci = (x) => (x === 0 ? '0' : x >= 0.01 ? x.toFixed(3) : x.toExponential(1));
 function verdictNote(label, r) {
-  if (r.verdict !== 'clean' || r.findings) note(`${label}: Bulwark verdict ${r.verdict} with ${r.findings} finding(s) on a benign input`);
+  if (r.verdict !== 'clean' || r.findings)
+    note(`${label}: Bulwark verdict ${r.verdict} with ${r.findings} finding(s) on a benign input`);
 }
 
 // Warm-up: the JIT and module caches settle on a small file before anything is timed.
@@ -440,7 +556,11 @@ let pickleChildRss = null;
 
 if (SECTIONS.has('pickle') || SECTIONS.has('memory')) {
   log(`\n[1] opcode-heavy pickle (${PICKLE_MB} MB, protocol 4)`);
-  pickleFull = ensurePickle(`pickle-${PICKLE_MB}MB.pkl`, py ? recordsFor(PICKLE_MB * MB) : null, PICKLE_MB * MB);
+  pickleFull = ensurePickle(
+    `pickle-${PICKLE_MB}MB.pkl`,
+    py ? recordsFor(PICKLE_MB * MB) : null,
+    PICKLE_MB * MB,
+  );
   warmCache(pickleFull.file);
 }
 
@@ -488,30 +608,40 @@ if (SECTIONS.has('pickle')) {
   const rLoad = ratio(bw.seconds, load?.seconds);
   const rGenops = ratio(genops?.seconds, bw.seconds);
   const rGenopsPrefix = genops?.extrapolated ? ratio(genops.prefixSeconds, bwPrefix.seconds) : null;
-  lines.push(
+  push(
     `pickle-${PICKLE_MB}MB  bulwark ${fmtS(bw.seconds)} (${mbps.toFixed(0)} MB/s, median of 3) | pickle.load ${fmtS(load?.seconds)} | ` +
       `genops ${fmtS(genops?.seconds)}${genops?.extrapolated ? ` (extrapolated from ${fmtMB(genops.prefixBytes)} prefix: ${fmtS(genops.prefixSeconds)})` : ''} | ` +
       `${target('bulwark/pickle.load', rLoad, '<=', 0.5)} | ${target('genops/bulwark', rGenops, '>=', 20)}`,
   );
   if (genops?.extrapolated) {
-    lines.push(
+    push(
       `pickle-${PREFIX_MB}MB-prefix  bulwark ${fmtS(bwPrefix.seconds)} | genops ${fmtS(genops.prefixSeconds)} (measured) | genops/bulwark = ${fmtR(rGenopsPrefix)} (same file, no extrapolation)`,
     );
   }
   const rRss = ratio(child.peakRssKb, load?.peakRssKb);
-  lines.push(
+  push(
     `pickle-${PICKLE_MB}MB  peak RSS: bulwark scan-only node process ${fmtRss(child.peakRssKb)} | python pickle.load process ${fmtRss(load?.peakRssKb)} | bulwark/pickle.load = ${fmtR(rRss)}`,
   );
   results.pickle = {
     file: path.basename(pickleFull.file),
     size,
     records: pickleFull.records,
-    bulwark: { median: bw, runs: bwRuns.map((r) => r.seconds), mbPerS: mbps, prefix: { median: bwPrefix, runs: bwPrefixRuns.map((r) => r.seconds) }, child },
+    bulwark: {
+      median: bw,
+      runs: bwRuns.map((r) => r.seconds),
+      mbPerS: mbps,
+      prefix: { median: bwPrefix, runs: bwPrefixRuns.map((r) => r.seconds) },
+      child,
+    },
     pickleLoad: load,
     genops,
-    ratios: { bulwarkOverPickleLoad: rLoad, genopsOverBulwark: rGenops, genopsOverBulwarkPrefixMeasured: rGenopsPrefix, rssBulwarkOverPickleLoad: rRss },
+    ratios: {
+      bulwarkOverPickleLoad: rLoad,
+      genopsOverBulwark: rGenops,
+      genopsOverBulwarkPrefixMeasured: rGenopsPrefix,
+      rssBulwarkOverPickleLoad: rRss,
+    },
   };
-  log(`  ${lines.at(-3)}\n  ${lines.at(-2)}\n  ${lines.at(-1)}`);
 }
 
 let ckptBig = null;
@@ -529,13 +659,15 @@ if (SECTIONS.has('checkpoint')) {
   for (let i = 0; i < REPS; i++) bwRuns.push(await bulwarkScan(file));
   const bw = bwRuns.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   verdictNote('checkpoint', bw);
-  const cat = Math.min(...Array.from({ length: REPS }, () => run('/bin/sh', ['-c', 'cat "$1" > /dev/null', 'sh', file]).wall));
+  const cat = Math.min(
+    ...Array.from({ length: REPS }, () => run('/bin/sh', ['-c', 'cat "$1" > /dev/null', 'sh', file]).wall),
+  );
   let sha = null;
   if (existsSync('/usr/bin/sha256sum') || existsSync('/bin/sha256sum')) {
     sha = Math.min(...Array.from({ length: 2 }, () => run('sha256sum', [file]).wall));
   } else note('sha256sum not found: that baseline skipped');
   const readRatio = bw.bytesRead / size;
-  lines.push(
+  push(
     `checkpoint-${CKPT_MB}MB  bulwark ${fmtS(bw.seconds)} (best of ${REPS}), read ${fmtMB(bw.bytesRead)} of ${fmtMB(size)} | cat ${fmtS(cat)} | sha256sum ${fmtS(sha)} | ` +
       `${target('bulwark time', bw.seconds, '<', 1, fmtS)} | ${target('bytesRead/size', readRatio, '<=', 0.01, fmtSci)} | bulwark/cat = ${fmtR(ratio(bw.seconds, cat), 3)} | bulwark/sha256sum = ${fmtR(ratio(bw.seconds, sha), 4)}`,
   );
@@ -546,9 +678,12 @@ if (SECTIONS.has('checkpoint')) {
     bulwark: { best: bw, runs: bwRuns.map((r) => r.seconds) },
     catSeconds: cat,
     sha256sumSeconds: sha,
-    ratios: { bytesReadOverSize: readRatio, bulwarkOverCat: ratio(bw.seconds, cat), bulwarkOverSha256: ratio(bw.seconds, sha) },
+    ratios: {
+      bytesReadOverSize: readRatio,
+      bulwarkOverCat: ratio(bw.seconds, cat),
+      bulwarkOverSha256: ratio(bw.seconds, sha),
+    },
   };
-  log(`  ${lines.at(-1)}`);
 }
 
 if (SECTIONS.has('memory')) {
@@ -558,26 +693,45 @@ if (SECTIONS.has('memory')) {
   const cb = measured(process.execPath, [SCAN_ONE, ckptBig.file]);
   const growth = cb.peakRssKb - cs.peakRssKb;
   const flat = growth <= Math.max(16 * 1024, cs.peakRssKb * 0.1);
-  targets.push({ name: 'checkpoint peak RSS flat', value: growth / 1024, op: 'flat', goal: 'growth <= max(16 MB, 10%)', ok: flat });
-  lines.push(
+  targets.push({
+    name: 'checkpoint peak RSS flat',
+    value: growth / 1024,
+    op: 'flat',
+    goal: 'growth <= max(16 MB, 10%)',
+    ok: flat,
+  });
+  push(
     `memory checkpoint  ${fmtMB(small.size)}: ${fmtRss(cs.peakRssKb)} | ${fmtMB(ckptBig.size)}: ${fmtRss(cb.peakRssKb)} | input x${fmtR(ckptBig.size / small.size, 1)}, RSS x${fmtR(cb.peakRssKb / cs.peakRssKb)} ` +
       `(${flat ? 'flat' : 'GROWS, target missed'})`,
   );
-  const p1 = pickleChildRss != null ? { peakRssKb: pickleChildRss } : measured(process.execPath, [SCAN_ONE, pickleFull.file]);
-  const doubled = ensurePickle(`pickle-${2 * PICKLE_MB}MB.pkl`, py ? pickleFull.records * 2 : null, 2 * PICKLE_MB * MB);
+  const p1 =
+    pickleChildRss != null
+      ? { peakRssKb: pickleChildRss }
+      : measured(process.execPath, [SCAN_ONE, pickleFull.file]);
+  const doubled = ensurePickle(
+    `pickle-${2 * PICKLE_MB}MB.pkl`,
+    py ? pickleFull.records * 2 : null,
+    2 * PICKLE_MB * MB,
+  );
   warmCache(doubled.file);
   const p2 = measured(process.execPath, [SCAN_ONE, doubled.file]);
   verdictNote(`pickle-${2 * PICKLE_MB}MB`, p2);
-  lines.push(
+  push(
     `memory pickle  ${fmtMB(pickleFull.size)}: ${fmtRss(p1.peakRssKb)} | ${fmtMB(doubled.size)}: ${fmtRss(p2.peakRssKb)} (scan ${fmtS(p2.seconds)}, ${(doubled.size / MB / p2.seconds).toFixed(0)} MB/s) | ` +
       `input x${fmtR(doubled.size / pickleFull.size)}, RSS x${fmtR(p2.peakRssKb / p1.peakRssKb)} (reported, no target)`,
   );
   results.memory = {
-    checkpoint: { small: { size: small.size, peakRssKb: cs.peakRssKb, seconds: cs.seconds, bytesRead: cs.bytesRead }, big: { size: ckptBig.size, peakRssKb: cb.peakRssKb, seconds: cb.seconds, bytesRead: cb.bytesRead }, flat },
-    pickle: { base: { size: pickleFull.size, peakRssKb: p1.peakRssKb }, doubled: { size: doubled.size, peakRssKb: p2.peakRssKb, seconds: p2.seconds, verdict: p2.verdict } },
+    checkpoint: {
+      small: { size: small.size, peakRssKb: cs.peakRssKb, seconds: cs.seconds, bytesRead: cs.bytesRead },
+      big: { size: ckptBig.size, peakRssKb: cb.peakRssKb, seconds: cb.seconds, bytesRead: cb.bytesRead },
+      flat,
+    },
+    pickle: {
+      base: { size: pickleFull.size, peakRssKb: p1.peakRssKb },
+      doubled: { size: doubled.size, peakRssKb: p2.peakRssKb, seconds: p2.seconds, verdict: p2.verdict },
+    },
     rssSource: cb.rssSource,
   };
-  log(`  ${lines.at(-2)}\n  ${lines.at(-1)}`);
 }
 
 if (SECTIONS.has('corpus')) {
@@ -591,12 +745,18 @@ if (SECTIONS.has('corpus')) {
     const seconds = now() - t;
     const bytes = report.files.reduce((n, f) => n + (f.skipped ? 0 : f.size), 0);
     const s = report.summary;
-    lines.push(
+    push(
       `corpus  ${s.files} files (${fmtMB(bytes)}) in ${fmtS(seconds)} = ${(s.files / seconds).toFixed(0)} files/s | ` +
         `clean ${s.clean}, suspicious ${s.suspicious}, malicious ${s.malicious}, inconclusive ${s.inconclusive}, skipped ${s.skipped} (informational)`,
     );
-    results.corpus = { path: CORPUS, files: s.files, bytes, seconds, filesPerS: s.files / seconds, summary: s };
-    log(`  ${lines.at(-1)}`);
+    results.corpus = {
+      path: CORPUS,
+      files: s.files,
+      bytes,
+      seconds,
+      filesPerS: s.files / seconds,
+      summary: s,
+    };
   }
 }
 

@@ -3,7 +3,12 @@
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 
-const engineUrl = pathToFileURL(path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../dist/scan/engine.js'));
+const engineUrl = pathToFileURL(
+  path.resolve(
+    import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname),
+    '../dist/scan/engine.js',
+  ),
+);
 const { scan } = await import(engineUrl.href);
 const file = process.argv[2];
 const t = process.hrtime.bigint();
