@@ -770,6 +770,9 @@ writeFileSync(path.join(WORK, 'results.json'), JSON.stringify(results, null, 2) 
 log('\n=== results ===');
 for (const l of lines) log(l);
 const missed = targets.filter((t) => t.ok === false);
-log(missed.length ? `\nMISSED: ${missed.map((t) => t.name).join(', ')}` : '\nall targets met');
+const unmeasured = targets.filter((t) => t.ok === null);
+if (missed.length) log(`\nMISSED: ${missed.map((t) => t.name).join(', ')}`);
+if (unmeasured.length) log(`\nNOT EVALUATED (baseline skipped): ${unmeasured.map((t) => t.name).join(', ')}`);
+if (!missed.length && !unmeasured.length) log('\nall targets met');
 if (notes.length) log(`notes:\n${notes.map((n) => `  - ${n}`).join('\n')}`);
 log(`bench took ${fmtS(results.totalSeconds)}; results in ${path.join(WORK, 'results.json')}`);

@@ -10,6 +10,7 @@ import { worseVerdict, type Verdict } from '../core/verdict.js';
 import { PicklePolicy } from './pickle/policy.js';
 import { SCANNERS, SCANNER_VERSION } from './registry.js';
 import { GEN_ANALYSIS_ERROR, GEN_LIMIT, GEN_UNREADABLE } from './rules.js';
+import { WorkerPool, workerScript } from './worker-pool.js';
 import { BufferSource, FileSource, type ByteSource } from './source.js';
 import type {
   Budget,
@@ -25,6 +26,8 @@ import type {
 
 export const VERSION = '0.1.0';
 const HEAD_BYTES = 4096;
+/** Below this many bytes in total, starting worker threads costs more than it saves. */
+const WORKER_MIN_BYTES = 32 * 1024 * 1024;
 
 interface Target {
   /** Path shown in reports. */
@@ -50,14 +53,27 @@ export async function scan(paths: string[], options: ScanOptions = {}): Promise<
   });
 
   const results: FileResult[] = new Array(targets.length);
-  const concurrency = Math.max(1, options.concurrency ?? Math.min(4, availableParallelism()));
+  const concurrency = Math.max(1, options.concurrency ?? availableParallelism());
+  // Worker threads pay off when there are several files with real work in them.
+  const work = targets.filter((t) => !t.skipped);
+  const script = workerScript();
+  const useWorkers =
+    script !== undefined &&
+    work.length > 1 &&
+    (options.workers === true ||
+      (options.workers === undefined && concurrency > 1 && work.reduce((n, t) => n + t.size, 0) >= WORKER_MIN_BYTES));
+  const pool = useWorkers ? new WorkerPool(script, Math.max(1, Math.min(concurrency, work.length)), { limits, policy: options.policy }) : undefined;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < targets.length) {
       const i = next++;
       const t = targets[i];
       options.onProgress?.({ type: 'file-start', path: t.display, size: t.size });
-      results[i] = t.skipped ? skippedResult(t) : await scanFile(t, limits, policy);
+      results[i] = t.skipped
+        ? skippedResult(t)
+        : pool
+          ? await pool.run({ display: t.display, abs: t.abs, size: t.size })
+          : await scanOneFile(t, limits, policy);
       options.onProgress?.({
         type: 'file-done',
         path: t.display,
@@ -66,7 +82,11 @@ export async function scan(paths: string[], options: ScanOptions = {}): Promise<
       });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, worker));
+  } finally {
+    await pool?.close();
+  }
 
   return {
     schemaVersion: '1.0',
@@ -214,7 +234,12 @@ function verdictOf(findings: Finding[], from = 0): Verdict {
   return v;
 }
 
-async function scanFile(t: Target, limits: Limits, policy: PicklePolicy): Promise<FileResult> {
+/** Scans one file on disk (also the worker-thread entry). */
+export async function scanOneFile(
+  t: { display: string; abs: string; size: number },
+  limits: Limits,
+  policy: PicklePolicy,
+): Promise<FileResult> {
   const started = Date.now();
   const fs = new FileScan(t.display, limits, policy);
   let source: FileSource | undefined;

@@ -120,7 +120,9 @@ export interface ScanOptions {
   limits?: Partial<Limits>;
   /** Extra allow/deny entries for pickle globals (from bulwark.yaml). */
   policy?: import('./pickle/policy.js').PolicyExtension;
-  /** Files scanned concurrently. */
+  /** Files scanned concurrently (default: the number of cores). */
   concurrency?: number;
+  /** Worker threads: true always, false never, unset when there are several large files (needs the built package). */
+  workers?: boolean;
   onProgress?: (event: ScanProgress) => void;
 }

@@ -16,15 +16,17 @@
  * - bzip2: seek-bzip, driven block by block so input is read through a bounded window and output is streamed
  *   (multi-stream files decoded like Python's bz2 module).
  * - xz: xz-decompress (streaming wasm). Concatenated streams are split by parsing the xz index backwards from
- *   the end of the file, then decoded one by one.
+ *   the end of the file (or, when that fails, by finding each stream's footer going forward), then decoded one
+ *   by one. Streams with a SHA-256 (or other non-CRC) check go through 7-Zip (at most
+ *   {@link SEVEN_ZIP_MAX_INPUT} bytes).
  * - lzma ("alone" .lzma as joblib writes it, and ZIP method 14): an LZMA1 decoder written here, streaming, with
  *   bounded memory. LZMA-JS is not used: it decompresses whole buffers into a JS array with no output bound, so a
  *   small input can exhaust memory.
  * - zstd: 7-Zip (7z-wasm) with its output streamed through a counting device; the compressed input must fit in
- *   memory (at most {@link ZSTD_MAX_INPUT} bytes, else LimitError).
+ *   memory (at most {@link SEVEN_ZIP_MAX_INPUT} bytes, else LimitError).
  *
  * Anomalies reported on the returned source (`anomalies`): 'trailing-data', 'crc-mismatch', 'size-mismatch',
- * 'truncated-trailer', 'xz-unindexed' (xz index unreadable: only the first stream was decoded).
+ * 'truncated-trailer', 'xz-unindexed' (no intact xz footer/index: the data was decoded as one stream).
  */
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -50,8 +52,8 @@ export interface DecodeContext {
 /** A decompressed source. `anomalies` lists oddities seen while decoding (see the module comment). */
 export type DecodedSource = ByteSource & { readonly anomalies: string[] };
 
-/** Largest zstd input decoded (it is copied into the 7-Zip wasm file system). */
-export const ZSTD_MAX_INPUT = 256 * 1024 * 1024;
+/** Largest zstd (or SHA-256-checked xz) input decoded: it is copied into the 7-Zip wasm file system. */
+export const SEVEN_ZIP_MAX_INPUT = 256 * 1024 * 1024;
 
 const READ_CHUNK = 1024 * 1024;
 const ZLIB_OUT_CHUNK = 256 * 1024;
@@ -367,11 +369,11 @@ export async function decodeIntoSink(
       await decodeLzmaZip(src, offset, end, sink, ctx, opts.uncompressedSize);
       break;
     case 'zstd': {
-      if (end - offset > ZSTD_MAX_INPUT) {
-        throw new LimitError('zstd-input', `zstd: compressed input over ${ZSTD_MAX_INPUT} bytes is not decoded`);
+      if (end - offset > SEVEN_ZIP_MAX_INPUT) {
+        throw new LimitError('zstd-input', `zstd: compressed input over ${SEVEN_ZIP_MAX_INPUT} bytes is not decoded`);
       }
-      const { decodeZstdWith7z } = await import('./sevenzip.js');
-      await decodeZstdWith7z(src, offset, end - offset, sink);
+      const { decodeWith7z } = await import('./sevenzip.js');
+      await decodeWith7z('zstd', src, offset, end - offset, sink);
       break;
     }
     default:
@@ -720,13 +722,14 @@ export async function splitXzStreams(
   src: ByteSource,
   offset: number,
   end: number,
+  single = false,
 ): Promise<Array<{ start: number; end: number }> | null> {
   const streams: Array<{ start: number; end: number }> = [];
   let pos = end;
   while (pos > offset) {
     if (streams.length > 100_000) return null;
     // stream padding: zero bytes in groups of four
-    while (pos - 4 >= offset) {
+    while (!single && pos - 4 >= offset) {
       const chunkLen = Math.min(READ_CHUNK - (READ_CHUNK % 4), pos - offset - ((pos - offset) % 4));
       if (chunkLen <= 0) break;
       const chunk = await src.read(pos - chunkLen, chunkLen);
@@ -766,6 +769,7 @@ export async function splitXzStreams(
     if (!startsWith(header, XZ_MAGIC) || header[6] !== footer[8] || header[7] !== footer[9]) return null;
     streams.unshift({ start: streamStart, end: pos });
     pos = streamStart;
+    if (single) break;
   }
   return streams;
 }
@@ -801,6 +805,27 @@ async function decodeXzStream(src: ByteSource, start: number, end: number, sink:
   }
 }
 
+/**
+ * Finds the end of the xz stream that starts at `start` by looking forward for a stream footer ('YZ') whose CRC,
+ * index and header all agree with a stream beginning at `start`. Returns -1 when there is none.
+ */
+async function findXzStreamEnd(src: ByteSource, start: number, end: number): Promise<number> {
+  let pos = start + 12;
+  while (pos < end) {
+    const chunk = await src.read(pos, Math.min(READ_CHUNK + 1, end - pos));
+    if (chunk.length < 2) return -1;
+    for (let i = chunk.indexOf(0x59); i >= 0 && i + 1 < chunk.length; i = chunk.indexOf(0x59, i + 1)) {
+      const footerEnd = pos + i + 2;
+      if (chunk[i + 1] !== 0x5a || (footerEnd - start) % 4 !== 0 || footerEnd - start < 32) continue;
+      const streams = await splitXzStreams(src, start, footerEnd, true);
+      if (streams && streams.length === 1 && streams[0].start === start) return footerEnd;
+    }
+    if (chunk.length < READ_CHUNK + 1) return -1;
+    pos += READ_CHUNK;
+  }
+  return -1;
+}
+
 async function decodeXz(
   src: ByteSource,
   offset: number,
@@ -810,13 +835,48 @@ async function decodeXz(
 ): Promise<void> {
   const head = await src.read(offset, 6);
   if (!startsWith(head, XZ_MAGIC)) throw new ParseError('xz: bad magic', offset);
-  const streams = await splitXzStreams(src, offset, end);
+  let streams = await splitXzStreams(src, offset, end);
   if (!streams) {
-    anomalies.push('xz-unindexed');
-    await decodeXzStream(src, offset, end, sink);
-    return;
+    // trailing data or damage: walk forward stream by stream
+    streams = [];
+    let pos = offset;
+    while (pos < end) {
+      const h = await src.read(pos, 6);
+      if (!startsWith(h, XZ_MAGIC)) {
+        anomalies.push('trailing-data');
+        break;
+      }
+      const streamEnd = await findXzStreamEnd(src, pos, end);
+      if (streamEnd < 0) {
+        // no intact footer: decode what is there (it fails if the stream is truncated)
+        streams.push({ start: pos, end });
+        anomalies.push('xz-unindexed');
+        break;
+      }
+      streams.push({ start: pos, end: streamEnd });
+      pos = streamEnd;
+      const next = await skipZeros(src, pos, end);
+      if ((next - pos) % 4 !== 0) {
+        anomalies.push('trailing-data');
+        break;
+      }
+      pos = next;
+    }
   }
-  for (const s of streams) await decodeXzStream(src, s.start, s.end, sink);
+  for (const s of streams) {
+    const header = await src.read(s.start, 12);
+    const check = header[7] & 0x0f;
+    if (check === 0 || check === 1 || check === 4) {
+      await decodeXzStream(src, s.start, s.end, sink);
+    } else {
+      // integrity checks other than none/CRC32/CRC64 (e.g. SHA-256): xz-embedded cannot; 7-Zip can
+      if (s.end - s.start > SEVEN_ZIP_MAX_INPUT) {
+        throw new LimitError('xz-input', `xz: stream with check type ${check} over ${SEVEN_ZIP_MAX_INPUT} bytes`);
+      }
+      const { decodeWith7z } = await import('./sevenzip.js');
+      await decodeWith7z('xz', src, s.start, s.end - s.start, sink);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

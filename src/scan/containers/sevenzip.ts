@@ -120,6 +120,8 @@ interface Instance {
   stdout: (c: number | null) => void;
   stderr: (c: number | null) => void;
   onWrite: ((n: number) => void) | null;
+  /** An error raised inside a hook: 7-Zip's I/O layer may turn it into an errno, so it is kept here. */
+  pending: unknown;
 }
 
 let instancePromise: Promise<Instance> | null = null;
@@ -138,7 +140,13 @@ function serialise<T>(fn: () => Promise<T>): Promise<T> {
 async function createInstance(): Promise<Instance> {
   const mod = require('7z-wasm') as ModuleFactory | { default: ModuleFactory };
   const factory: ModuleFactory = typeof mod === 'function' ? mod : mod.default;
-  const inst: Instance = { m: undefined as unknown as SevenZipModuleLike, stdout: noop, stderr: noop, onWrite: null };
+  const inst: Instance = {
+    m: undefined as unknown as SevenZipModuleLike,
+    stdout: noop,
+    stderr: noop,
+    onWrite: null,
+    pending: null,
+  };
   const m = await factory({
     stdin: () => null,
     stdout: (c: number | null) => inst.stdout(c),
@@ -152,7 +160,14 @@ async function createInstance(): Promise<Instance> {
   const fs = m.FS;
   const write = fs.write;
   fs.write = (stream, buf, off, len, pos, canOwn) => {
-    inst.onWrite?.(len);
+    if (inst.onWrite) {
+      try {
+        inst.onWrite(len);
+      } catch (err) {
+        inst.pending ??= err;
+        throw err;
+      }
+    }
     return write(stream, buf, off, len, pos, canOwn);
   };
   // 7-Zip in wasm sets mode 000 on some extracted directories, which would make them unreadable.
@@ -193,11 +208,18 @@ interface CallResult {
 function call7z(inst: Instance, args: string[], onStdout?: (c: number) => void): CallResult {
   const out: number[] = [];
   const err: number[] = [];
+  inst.pending = null;
   inst.stdout = (c) => {
     if (c === null) return;
-    if (onStdout) onStdout(c);
-    else if (out.length < MAX_LISTING_TEXT) out.push(c);
-    else throw new LimitError('sevenzip-listing', '7z: listing output is too large');
+    try {
+      if (inst.pending) throw inst.pending;
+      if (onStdout) onStdout(c);
+      else if (out.length < MAX_LISTING_TEXT) out.push(c);
+      else throw new LimitError('sevenzip-listing', '7z: listing output is too large');
+    } catch (err) {
+      inst.pending ??= err;
+      throw err;
+    }
   };
   inst.stderr = (c) => {
     if (c !== null && err.length < 1024 * 1024) err.push(c);
@@ -216,6 +238,12 @@ function call7z(inst: Instance, args: string[], onStdout?: (c: number) => void):
     inst.stdout = noop;
     inst.stderr = noop;
     inst.onWrite = null;
+  }
+  if (inst.pending) {
+    const err = inst.pending;
+    inst.pending = null;
+    dropInstance();
+    throw err;
   }
   return {
     rc,
@@ -570,32 +598,41 @@ export function extractSevenZip(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// zstd (used by compress.ts)
+// single streams (zstd; xz with SHA-256 checks) for compress.ts
 // ---------------------------------------------------------------------------------------------------------------
 
-const ZSTD_OUT_CHUNK = 1024 * 1024;
+const STREAM_OUT_CHUNK = 1024 * 1024;
 
-/** Decodes a zstd stream with 7-Zip, streaming its stdout into the sink (which enforces the limits). */
-export function decodeZstdWith7z(src: ByteSource, offset: number, length: number, sink: BoundedSink): Promise<void> {
+/**
+ * Decodes one compressed stream with 7-Zip, streaming its stdout into the sink (which enforces the limits: a
+ * LimitError raised there aborts 7-Zip). The input is copied into memory first; callers bound its size.
+ */
+export function decodeWith7z(
+  type: 'zstd' | 'xz',
+  src: ByteSource,
+  offset: number,
+  length: number,
+  sink: BoundedSink,
+): Promise<void> {
   return serialise(async () => {
     const inst = await getInstance();
     const dir = `/bw${++jobCounter}`;
     inst.m.FS.mkdir(dir);
     try {
-      await copyIn(inst.m.FS, src, `${dir}/in.zst`, offset, length);
-      let buf = new Uint8Array(ZSTD_OUT_CHUNK);
+      await copyIn(inst.m.FS, src, `${dir}/in`, offset, length);
+      let buf = new Uint8Array(STREAM_OUT_CHUNK);
       let n = 0;
-      const r = call7z(inst, ['e', '-so', '-bd', '-tzstd', `${dir}/in.zst`], (c) => {
+      const r = call7z(inst, ['e', '-so', '-bd', `-t${type}`, `${dir}/in`], (c) => {
         buf[n++] = c;
-        if (n === ZSTD_OUT_CHUNK) {
+        if (n === STREAM_OUT_CHUNK) {
           const full = buf;
-          buf = new Uint8Array(ZSTD_OUT_CHUNK);
+          buf = new Uint8Array(STREAM_OUT_CHUNK);
           n = 0;
           sink.push(full);
         }
       });
       if (n > 0) sink.push(buf.subarray(0, n));
-      if (r.crashed || r.rc !== 0) throw new ParseError(`zstd: ${firstErrorLine(r)}`, offset);
+      if (r.crashed || r.rc !== 0) throw new ParseError(`${type}: ${firstErrorLine(r)}`, offset);
     } finally {
       removeTree(inst.m.FS, dir);
     }
