@@ -78,7 +78,9 @@ for (const [family, rules] of [...byFamily].sort()) {
     );
   for (const r of rules) {
     lines.push('', `### ${r.id}`, '', `**${r.title}** (\`${r.name}\`)`, '', r.description, '');
-    lines.push(`- Default severity: ${r.severity}; confidence: ${r.confidence}; effect on the file verdict: ${r.impact}`);
+    lines.push(
+      `- Default severity: ${r.severity}; confidence: ${r.confidence}; effect on the file verdict: ${r.impact}`,
+    );
     const refs = Object.entries(r.references)
       .filter(([, v]) => v && v.length)
       .map(([k, v]) => `${k}: ${v.join(', ')}`);

@@ -12,7 +12,10 @@ const labels = existsSync(path.join(CORPORA, 'labels.json'))
   : { files: [] };
 
 /** Encrypted archives cannot be inspected: Bulwark reports them inconclusive (never clean, never malicious). */
-const ENCRYPTED = new Set(['picklescan/tests/data/benign_password_protected.zip', 'modelscan/tests/data/password_protected.zip']);
+const ENCRYPTED = new Set([
+  'picklescan/tests/data/benign_password_protected.zip',
+  'modelscan/tests/data/password_protected.zip',
+]);
 
 describe.skipIf(labels.files.length === 0)('shared corpora (labels.json)', () => {
   it('labels every file', () => {

@@ -10,7 +10,13 @@ import { scan } from '../src/scan/engine.js';
  */
 const DIR = path.resolve(__dirname, '../fixtures');
 const manifest = JSON.parse(readFileSync(path.join(DIR, 'manifest.json'), 'utf8')) as {
-  files: { path: string; label: string; class: string; expect: { verdict: string; globals?: string[] }; sha256: string }[];
+  files: {
+    path: string;
+    label: string;
+    class: string;
+    expect: { verdict: string; globals?: string[] };
+    sha256: string;
+  }[];
 };
 
 describe('generated fixtures (fixtures/manifest.json)', () => {
@@ -24,12 +30,19 @@ describe('generated fixtures (fixtures/manifest.json)', () => {
 
   it.each(manifest.files.map((f) => [f.label, f.path, f]))('%s: %s', async (_label, p, f) => {
     const file = path.join(DIR, p);
-    expect(createHash('sha256').update(readFileSync(file)).digest('hex'), 'fixture changed: regenerate the manifest').toBe(f.sha256);
+    expect(
+      createHash('sha256').update(readFileSync(file)).digest('hex'),
+      'fixture changed: regenerate the manifest',
+    ).toBe(f.sha256);
     const r = (await scan([file])).files[0];
     const detail = JSON.stringify(r.findings.map((x) => `${x.ruleId} ${x.message}`));
     expect(r.verdict, detail).toBe(f.expect.verdict);
     const found = new Set(r.findings.map((x) => x.evidence?.global).filter(Boolean));
     for (const g of f.expect.globals ?? []) expect(found.has(g), `${g} not reported: ${detail}`).toBe(true);
-    if (f.label === 'benign') expect(r.findings.filter((x) => x.impact !== 'none'), detail).toEqual([]);
+    if (f.label === 'benign')
+      expect(
+        r.findings.filter((x) => x.impact !== 'none'),
+        detail,
+      ).toEqual([]);
   });
 });

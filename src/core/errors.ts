@@ -1,13 +1,6 @@
 /** Stable error codes. Documented in docs/errors.md. */
 export type ErrorCode =
-  | 'E_USAGE'
-  | 'E_CONFIG'
-  | 'E_IO'
-  | 'E_NOT_FOUND'
-  | 'E_PARSE'
-  | 'E_LIMIT'
-  | 'E_UNSUPPORTED'
-  | 'E_INTERNAL';
+  'E_USAGE' | 'E_CONFIG' | 'E_IO' | 'E_NOT_FOUND' | 'E_PARSE' | 'E_LIMIT' | 'E_UNSUPPORTED' | 'E_INTERNAL';
 
 /** Base class of every error Bulwark throws on purpose. `message` is one line that says what is wrong and how to fix it. */
 export class BulwarkError extends Error {

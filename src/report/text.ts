@@ -91,10 +91,11 @@ function findingLines(finding: Finding, paint: (s: Style[], t: string) => string
   const inner = innerPath(finding.location);
   if (inner) where.push(`in ${safeText(inner)}`);
   if (finding.location.offset !== undefined) where.push(`at offset ${finding.location.offset}`);
-  if (where.length) {
-    const pad = ' '.repeat(indent.length + SEVERITY_WIDTH + 2);
-    lines.push(paint(['dim'], `${pad}${where.join(' ')}`));
-  }
+  const pad = ' '.repeat(indent.length + SEVERITY_WIDTH + 2);
+  if (where.length) lines.push(paint(['dim'], `${pad}${where.join(' ')}`));
+  const calls = finding.evidence?.calls;
+  if (Array.isArray(calls))
+    for (const c of calls.slice(0, 3)) lines.push(paint(['dim'], `${pad}call: ${safeText(String(c))}`));
   return lines;
 }
 

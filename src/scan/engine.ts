@@ -61,8 +61,15 @@ export async function scan(paths: string[], options: ScanOptions = {}): Promise<
     script !== undefined &&
     work.length > 1 &&
     (options.workers === true ||
-      (options.workers === undefined && concurrency > 1 && work.reduce((n, t) => n + t.size, 0) >= WORKER_MIN_BYTES));
-  const pool = useWorkers ? new WorkerPool(script, Math.max(1, Math.min(concurrency, work.length)), { limits, policy: options.policy }) : undefined;
+      (options.workers === undefined &&
+        concurrency > 1 &&
+        work.reduce((n, t) => n + t.size, 0) >= WORKER_MIN_BYTES));
+  const pool = useWorkers
+    ? new WorkerPool(script, Math.max(1, Math.min(concurrency, work.length)), {
+        limits,
+        policy: options.policy,
+      })
+    : undefined;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < targets.length) {
@@ -99,7 +106,11 @@ export async function scan(paths: string[], options: ScanOptions = {}): Promise<
 }
 
 /** Scans in-memory content (an upload, a member fetched elsewhere) exactly as a file with that name. */
-export async function scanBytes(data: Uint8Array, name = '<buffer>', options: ScanOptions = {}): Promise<FileResult> {
+export async function scanBytes(
+  data: Uint8Array,
+  name = '<buffer>',
+  options: ScanOptions = {},
+): Promise<FileResult> {
   const limits = resolveLimits(options.limits);
   const policy = new PicklePolicy(options.policy);
   const started = Date.now();
@@ -148,7 +159,8 @@ async function collect(p: string, options: ScanOptions, out: Target[]): Promise<
     st = await stat(p);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UsageError(`path not found: ${p}; check the spelling or scan an existing file or directory`);
+    if (code === 'ENOENT')
+      throw new UsageError(`path not found: ${p}; check the spelling or scan an existing file or directory`);
     throw new BulwarkError('E_IO', `cannot read ${p}: ${errorMessage(err)}`);
   }
   if (st.isFile()) {
@@ -260,7 +272,13 @@ export async function scanOneFile(
   return finishResult(fs, t.display, source?.size ?? t.size, started, skipped);
 }
 
-function finishResult(fs: FileScan, display: string, size: number, started: number, skipped?: string): FileResult {
+function finishResult(
+  fs: FileScan,
+  display: string,
+  size: number,
+  started: number,
+  skipped?: string,
+): FileResult {
   const result: FileResult = {
     path: display,
     size,
@@ -276,7 +294,12 @@ function finishResult(fs: FileScan, display: string, size: number, started: numb
   return result;
 }
 
-function makeContext(fs: FileScan, inner: string[], depth: number, policy: PicklePolicy = fs.policy): ScanContext {
+function makeContext(
+  fs: FileScan,
+  inner: string[],
+  depth: number,
+  policy: PicklePolicy = fs.policy,
+): ScanContext {
   const location = (offset?: number, extra?: string[]): Location => {
     const loc: Location = { file: fs.display };
     const full = extra?.length ? [...inner, ...extra] : inner;
@@ -319,7 +342,15 @@ function makeContext(fs: FileScan, inner: string[], depth: number, policy: Pickl
         outcome = { verdict: 'inconclusive', formats: [] };
       } else {
         try {
-          outcome = await dispatch(fs, source, childInner, depth + 1, name, opts?.format, opts?.policy ?? policy);
+          outcome = await dispatch(
+            fs,
+            source,
+            childInner,
+            depth + 1,
+            name,
+            opts?.format,
+            opts?.policy ?? policy,
+          );
         } finally {
           fs.bytesRead += source.bytesRead;
         }
@@ -393,7 +424,8 @@ async function dispatch(
 function describeUnknown(head: Uint8Array, size: number): string {
   if (size === 0) return 'empty file';
   const b = Buffer.from(head);
-  if (b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'PNG image (no loader executes it)';
+  if (b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    return 'PNG image (no loader executes it)';
   let printable = 0;
   for (const c of head) if (c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127) || c >= 0x80) printable++;
   if (printable / head.length > 0.95) return 'text file with no executable model format (not a pickle)';

@@ -12,7 +12,8 @@ export const GEN_ANALYSIS_ERROR = defineRule({
   severity: 'medium',
   impact: 'inconclusive',
   confidence: 'high',
-  remediation: 'Check that the file is complete and in a supported format; report a bug if it is a valid file.',
+  remediation:
+    'Check that the file is complete and in a supported format; report a bug if it is a valid file.',
   references: SUPPLY_CHAIN,
 });
 

@@ -10,6 +10,7 @@ const policy = new PicklePolicy(init.policy);
 parentPort?.on('message', (msg: { id: number; item: WorkItem }) => {
   scanOneFile(msg.item, init.limits, policy).then(
     (result) => parentPort?.postMessage({ id: msg.id, result }),
-    (err: unknown) => parentPort?.postMessage({ id: msg.id, error: err instanceof Error ? err.message : String(err) }),
+    (err: unknown) =>
+      parentPort?.postMessage({ id: msg.id, error: err instanceof Error ? err.message : String(err) }),
   );
 });

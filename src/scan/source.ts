@@ -29,7 +29,11 @@ export class BufferSource implements ByteSource {
     this.bytesRead += out.length;
     return out;
   }
-  async *stream(offset = 0, length = this.size - offset, chunkSize = DEFAULT_CHUNK): AsyncGenerator<Uint8Array> {
+  async *stream(
+    offset = 0,
+    length = this.size - offset,
+    chunkSize = DEFAULT_CHUNK,
+  ): AsyncGenerator<Uint8Array> {
     const end = Math.min(this.size, offset + length);
     for (let pos = offset; pos < end; pos += chunkSize) {
       const chunk = this.data.subarray(pos, Math.min(end, pos + chunkSize));
@@ -76,7 +80,11 @@ export class FileSource implements ByteSource {
     return got === n ? buf : buf.subarray(0, got);
   }
 
-  async *stream(offset = 0, length = this.size - offset, chunkSize = DEFAULT_CHUNK): AsyncGenerator<Uint8Array> {
+  async *stream(
+    offset = 0,
+    length = this.size - offset,
+    chunkSize = DEFAULT_CHUNK,
+  ): AsyncGenerator<Uint8Array> {
     const end = Math.min(this.size, offset + length);
     let pos = offset;
     while (pos < end) {

@@ -30,7 +30,10 @@ export interface ScanContext {
   readonly depth: number;
   readonly budget: Budget;
   /** Record a finding of `rule` at this content (offset optional). */
-  report(rule: RuleMeta, init: Omit<FindingInit, 'location'> & { offset?: number; inner?: string[] }): Finding;
+  report(
+    rule: RuleMeta,
+    init: Omit<FindingInit, 'location'> & { offset?: number; inner?: string[] },
+  ): Finding;
   /** Record a format this content was recognised as (e.g. "zip", "pytorch-zip"). */
   addFormat(format: string): void;
   /** Record an analysis that ran to completion (e.g. "pickle-vm"). */

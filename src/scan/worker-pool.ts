@@ -33,7 +33,10 @@ export function workerScript(): string | undefined {
 export class WorkerPool {
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
-  private readonly pending = new Map<number, { resolve: (r: FileResult) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: FileResult) => void; reject: (e: Error) => void }
+  >();
   private nextId = 0;
   private readonly waiters: ((w: Worker) => void)[] = [];
 

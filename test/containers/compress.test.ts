@@ -18,11 +18,18 @@ import { ctx, py, readAll } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 
-const PICKLE = Buffer.from('80049528000000000000008c05706f736978948c0673797374656d9493948c026c7394859452942e', 'hex');
+const PICKLE = Buffer.from(
+  '80049528000000000000008c05706f736978948c0673797374656d9493948c026c7394859452942e',
+  'hex',
+);
 const TEXT = Buffer.from('The quick brown fox jumps over the lazy dog. '.repeat(2000));
 const RANDOMISH = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 2654435761) >>> 24));
 
-async function decode(data: Uint8Array, kind: CompressionKind, c = ctx()): Promise<{ out: Buffer; src: DecodedSource }> {
+async function decode(
+  data: Uint8Array,
+  kind: CompressionKind,
+  c = ctx(),
+): Promise<{ out: Buffer; src: DecodedSource }> {
   const s = await decompressToSource(new BufferSource(data), kind, c);
   try {
     return { out: await readAll(s), src: s };
@@ -37,13 +44,21 @@ function pyc(module: string, expr: string, input: Uint8Array): Buffer {
 
 const gz = (d: Uint8Array): Buffer => zlib.gzipSync(d);
 const bz = (d: Uint8Array): Buffer => pyc('bz2', 'bz2.compress(data)', d);
-const xz = (d: Uint8Array, check = 'lzma.CHECK_CRC64'): Buffer => pyc('lzma', `lzma.compress(data, check=${check})`, d);
+const xz = (d: Uint8Array, check = 'lzma.CHECK_CRC64'): Buffer =>
+  pyc('lzma', `lzma.compress(data, check=${check})`, d);
 const lzmaAlone = (d: Uint8Array): Buffer => pyc('lzma', 'lzma.compress(data, format=lzma.FORMAT_ALONE)', d);
 const zfile = (d: Uint8Array): Buffer =>
-  Buffer.concat([Buffer.from('ZF'), Buffer.from(`0x${d.length.toString(16)}`.padEnd(19)), zlib.deflateSync(d)]);
+  Buffer.concat([
+    Buffer.from('ZF'),
+    Buffer.from(`0x${d.length.toString(16)}`.padEnd(19)),
+    zlib.deflateSync(d),
+  ]);
 
 /** A zstd frame made of raw/RLE blocks (no entropy coding needed to build it). */
-function zstdFrame(blocks: Array<{ raw: Uint8Array } | { rle: number; count: number }>, contentSize: number): Buffer {
+function zstdFrame(
+  blocks: Array<{ raw: Uint8Array } | { rle: number; count: number }>,
+  contentSize: number,
+): Buffer {
   const parts: Buffer[] = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0xa0])];
   const fcs = Buffer.alloc(4);
   fcs.writeUInt32LE(contentSize);
@@ -105,10 +120,16 @@ describe('decompressToSource', () => {
     [
       'lzma alone, known size (LZMA-JS)',
       'lzma',
-      () => Buffer.from((require('lzma') as { compress(d: Uint8Array, m: number): number[] }).compress(TEXT, 9)),
+      () =>
+        Buffer.from((require('lzma') as { compress(d: Uint8Array, m: number): number[] }).compress(TEXT, 9)),
       TEXT,
     ],
-    ['zstd (raw/rle blocks)', 'zstd', () => zstdFrame([{ raw: PICKLE }, { rle: 0x41, count: 1000 }], PICKLE.length + 1000), Buffer.concat([PICKLE, Buffer.alloc(1000, 0x41)])],
+    [
+      'zstd (raw/rle blocks)',
+      'zstd',
+      () => zstdFrame([{ raw: PICKLE }, { rle: 0x41, count: 1000 }], PICKLE.length + 1000),
+      Buffer.concat([PICKLE, Buffer.alloc(1000, 0x41)]),
+    ],
   ];
   for (const [label, kind, make, expected] of cases) {
     it(`decodes ${label}`, async () => {
@@ -138,9 +159,11 @@ describe('decompressToSource', () => {
   });
 
   it('decodes multi-stream bzip2, concatenated and padded xz, concatenated lzma', async () => {
-    expect((await decode(Buffer.concat([bz(PICKLE), bz(TEXT)]), 'bzip2')).out.equals(Buffer.concat([PICKLE, TEXT]))).toBe(
-      true,
-    );
+    expect(
+      (await decode(Buffer.concat([bz(PICKLE), bz(TEXT)]), 'bzip2')).out.equals(
+        Buffer.concat([PICKLE, TEXT]),
+      ),
+    ).toBe(true);
     const x = await decode(Buffer.concat([xz(PICKLE), Buffer.alloc(8), xz(TEXT), Buffer.alloc(4)]), 'xz');
     expect(x.out.equals(Buffer.concat([PICKLE, TEXT]))).toBe(true);
     expect(x.src.anomalies).toEqual([]);
@@ -165,7 +188,10 @@ describe('decompressToSource', () => {
       ['xz', xz(TEXT).subarray(0, 100)],
       ['xz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0])],
       ['lzma', lzmaAlone(TEXT).subarray(0, 100)],
-      ['lzma', Buffer.from([0x5d, 0, 0, 0x10, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5])],
+      [
+        'lzma',
+        Buffer.from([0x5d, 0, 0, 0x10, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5]),
+      ],
       ['zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x01, 0x02])],
     ];
     for (const [kind, data] of bad) {
@@ -185,7 +211,13 @@ describe('decompressToSource', () => {
       ['bzip2', bz(zeros)],
       ['xz', xz(zeros)],
       ['lzma', lzmaAlone(zeros)],
-      ['zstd', zstdFrame(Array.from({ length: 320 }, () => ({ rle: 0, count: 128 * 1024 })), 320 * 128 * 1024)],
+      [
+        'zstd',
+        zstdFrame(
+          Array.from({ length: 320 }, () => ({ rle: 0, count: 128 * 1024 })),
+          320 * 128 * 1024,
+        ),
+      ],
     ];
     for (const [kind, data] of bombs) {
       const c = ctx({ maxDecompressedBytes: 8 * 1024 * 1024 });
@@ -206,7 +238,9 @@ describe('decompressToSource', () => {
   it('honours the deadline', async () => {
     const c = ctx();
     c.budget = { decompressed: 0, deadline: Date.now() - 1 };
-    await expect(decompressToSource(new BufferSource(gz(TEXT)), 'gzip', c)).rejects.toMatchObject({ limit: 'timeoutMs' });
+    await expect(decompressToSource(new BufferSource(gz(TEXT)), 'gzip', c)).rejects.toMatchObject({
+      limit: 'timeoutMs',
+    });
   });
 
   it('spills big outputs to a temporary file removed on close', async () => {

@@ -11,7 +11,10 @@ import { BufferSource, FileSource, type ByteSource } from '../../src/scan/source
 import { buildZip, type ZipWriterEntry } from '../helpers/zip-writer.js';
 import { CORPUS, ctx, hasCorpus, py, readAll } from './helpers.js';
 
-const PICKLE = Buffer.from('80049528000000000000008c05706f736978948c0673797374656d9493948c026c7394859452942e', 'hex');
+const PICKLE = Buffer.from(
+  '80049528000000000000008c05706f736978948c0673797374656d9493948c026c7394859452942e',
+  'hex',
+);
 
 function src(b: Uint8Array): BufferSource {
   return new BufferSource(b);
@@ -95,7 +98,9 @@ describe('readZip / openZipEntry on crafted archives', () => {
   });
 
   it('dataOffset follows the local header lengths, not the central ones', async () => {
-    const z = buildZip([{ name: 'x.pkl', localName: 'a-much-longer-local-name.pkl', data: PICKLE, method: 0 }]);
+    const z = buildZip([
+      { name: 'x.pkl', localName: 'a-much-longer-local-name.pkl', data: PICKLE, method: 0 },
+    ]);
     const e = (await list(z)).entries[0];
     expect(e.dataOffset).toBe(30 + 'a-much-longer-local-name.pkl'.length);
     expect(await content(z, e)).toEqual(PICKLE);
@@ -130,7 +135,12 @@ describe('readZip / openZipEntry on crafted archives', () => {
     const z = buildZip(
       [
         { name: 'a.pkl', data: PICKLE, method: 0, dataDescriptor: true },
-        { name: 'nested.bin', data: Buffer.concat([Buffer.from('PK\x03\x04'), PICKLE]), method: 0, dataDescriptor: true },
+        {
+          name: 'nested.bin',
+          data: Buffer.concat([Buffer.from('PK\x03\x04'), PICKLE]),
+          method: 0,
+          dataDescriptor: true,
+        },
         { name: 'b.pkl', data: PICKLE, method: 8, dataDescriptor: true },
         { name: 'c.pkl', data: PICKLE, method: 8 },
         { name: 'd.pkl', data: PICKLE, method: 8, dataDescriptor: true, descriptorSignature: false },
@@ -214,7 +224,9 @@ describe('readZip / openZipEntry on crafted archives', () => {
   });
 
   it('handles prepended data (offset bias)', async () => {
-    const z = buildZip([{ name: 'a.pkl', data: PICKLE, method: 8 }], { prefix: Buffer.from('#!/bin/sh\nexit 0\n') });
+    const z = buildZip([{ name: 'a.pkl', data: PICKLE, method: 8 }], {
+      prefix: Buffer.from('#!/bin/sh\nexit 0\n'),
+    });
     const l = await list(z);
     expect(l.anomalies).toContain('prefix-data');
     expect(await content(z, l.entries[0])).toEqual(PICKLE);
@@ -237,7 +249,12 @@ describe('readZip / openZipEntry on crafted archives', () => {
   });
 
   it('reports overlapping entries', async () => {
-    const z = Buffer.from(buildZip([{ name: 'a', data: PICKLE, method: 0 }, { name: 'b', data: 'zz', method: 0 }]));
+    const z = Buffer.from(
+      buildZip([
+        { name: 'a', data: PICKLE, method: 0 },
+        { name: 'b', data: 'zz', method: 0 },
+      ]),
+    );
     // point the second central entry at the first local header
     const cd = z.lastIndexOf(Buffer.from('PK\x01\x02', 'latin1'));
     z.writeUInt32LE(0, cd + 42);
@@ -313,7 +330,10 @@ sys.stdout.buffer.write(b.getvalue())
       expect((await content(out, e)).toString('latin1')).toBe(payload);
       expect(e.anomalies).not.toContain('crc-mismatch');
     }
-    const xz = py(`import lzma,sys; sys.stdout.buffer.write(lzma.compress(sys.stdin.buffer.read()))`, Buffer.from(payload, 'latin1'));
+    const xz = py(
+      `import lzma,sys; sys.stdout.buffer.write(lzma.compress(sys.stdin.buffer.read()))`,
+      Buffer.from(payload, 'latin1'),
+    );
     const z = buildZip([
       { name: 'x.pkl', data: Buffer.from(payload, 'latin1'), method: 95, compressed: xz },
       { name: 'd64.bin', data: 'x', method: 9, compressed: Buffer.from('garbage') },
@@ -345,9 +365,15 @@ sys.stdout.buffer.write(b.getvalue())
   });
 
   it('enforces maxMembers', async () => {
-    const entries: ZipWriterEntry[] = Array.from({ length: 20 }, (_, i) => ({ name: `f${i}`, data: 'x', method: 0 }));
+    const entries: ZipWriterEntry[] = Array.from({ length: 20 }, (_, i) => ({
+      name: `f${i}`,
+      data: 'x',
+      method: 0,
+    }));
     await expect(list(buildZip(entries), 10)).rejects.toBeInstanceOf(LimitError);
-    await expect(list(buildZip(entries, { noCentralDirectory: true }), 10)).rejects.toBeInstanceOf(LimitError);
+    await expect(list(buildZip(entries, { noCentralDirectory: true }), 10)).rejects.toBeInstanceOf(
+      LimitError,
+    );
   });
 });
 
@@ -377,11 +403,20 @@ describe('ZIP64 archive larger than 4 GiB (sparse file)', () => {
       local1.writeBigUInt64LE(BigInt(bigSize), 42 + name1.length);
       writeSync(fd, local1, 0, local1.length, 0);
       const off2 = local1.length + bigSize;
-      const z2 = buildZip([{ name: 'archive/data.pkl', data: PICKLE, method: 8 }], { noCentralDirectory: true });
+      const z2 = buildZip([{ name: 'archive/data.pkl', data: PICKLE, method: 8 }], {
+        noCentralDirectory: true,
+      });
       writeSync(fd, z2, 0, z2.length, off2);
       // central directory: two entries, zip64 extras
       const cd: Buffer[] = [];
-      const cdEntry = (name: Buffer, method: number, crc: number, cs: number, us: number, lho: number): Buffer => {
+      const cdEntry = (
+        name: Buffer,
+        method: number,
+        crc: number,
+        cs: number,
+        us: number,
+        lho: number,
+      ): Buffer => {
         const extra = Buffer.alloc(28);
         extra.writeUInt16LE(1, 0);
         extra.writeUInt16LE(24, 2);
@@ -403,7 +438,9 @@ describe('ZIP64 archive larger than 4 GiB (sparse file)', () => {
       };
       const comp = zlib.deflateRawSync(PICKLE);
       cd.push(cdEntry(name1, 0, crcZeros, bigSize, bigSize, 0));
-      cd.push(cdEntry(Buffer.from('archive/data.pkl'), 8, zlib.crc32(PICKLE), comp.length, PICKLE.length, off2));
+      cd.push(
+        cdEntry(Buffer.from('archive/data.pkl'), 8, zlib.crc32(PICKLE), comp.length, PICKLE.length, off2),
+      );
       const cdBuf = Buffer.concat(cd);
       const cdOff = off2 + z2.length;
       const rec = Buffer.alloc(56 + 20 + 22);
@@ -519,6 +556,8 @@ describe.skipIf(!hasCorpus)('picklescan corpus samples', () => {
   it('a legacy (non-zip) torch file is not a zip', async () => {
     const path = `${D}/pytorch_model.bin`;
     if (!existsSync(path)) return;
-    await expect(readZip(new BufferSource(readFileSync(path)), { maxMembers: 10 })).rejects.toBeInstanceOf(ParseError);
+    await expect(readZip(new BufferSource(readFileSync(path)), { maxMembers: 10 })).rejects.toBeInstanceOf(
+      ParseError,
+    );
   });
 });

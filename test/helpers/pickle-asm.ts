@@ -150,7 +150,16 @@ export class PickleAsm {
 
   /** os.system(cmd) via STACK_GLOBAL at protocol 4. */
   static call(module: string, name: string, arg: string, proto = 4): Uint8Array {
-    return new PickleAsm().proto(proto).str(module).str(name).stackGlobal().str(arg).tuple1().reduce().stop().bytes();
+    return new PickleAsm()
+      .proto(proto)
+      .str(module)
+      .str(name)
+      .stackGlobal()
+      .str(arg)
+      .tuple1()
+      .reduce()
+      .stop()
+      .bytes();
   }
 }
 

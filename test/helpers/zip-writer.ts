@@ -154,7 +154,9 @@ export function buildZip(entries: ZipWriterEntry[], opts: ZipWriterOptions = {})
     const offset = out.length - prefixLen;
     const z64 = e.zip64 === true;
     // local header
-    const localExtra = z64 ? zip64Extra(e.dataDescriptor ? [0, 0] : [data.length, comp.length]) : new Uint8Array(0);
+    const localExtra = z64
+      ? zip64Extra(e.dataDescriptor ? [0, 0] : [data.length, comp.length])
+      : new Uint8Array(0);
     out.u32(0x04034b50);
     out.u16(z64 ? 45 : 20);
     out.u16(localFlags);

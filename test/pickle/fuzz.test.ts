@@ -9,14 +9,29 @@ import { VERDICTS } from '../../src/core/verdict.js';
 import { PickleAsm } from '../helpers/pickle-asm.js';
 
 const policy = new PicklePolicy();
-const SMALL_LIMITS = { ...DEFAULT_LIMITS, maxMemo: 5000, maxStack: 20000, maxMarkDepth: 500, maxRetainedString: 4096, maxStringArena: 1 << 20 };
+const SMALL_LIMITS = {
+  ...DEFAULT_LIMITS,
+  maxMemo: 5000,
+  maxStack: 20000,
+  maxMarkDepth: 500,
+  maxRetainedString: 4096,
+  maxStringArena: 1 << 20,
+};
 
 /** Valid pickles to mutate: they exercise most opcodes. */
 const SEEDS = [
   PickleAsm.call('os', 'system', 'echo x'),
   new PickleAsm().global('os', 'system').mark().string0('id').tuple().reduce().stop().bytes(),
   new PickleAsm().proto(4).frame(12).emptyDict().memoize().mark().str('k').int(7).setitems().stop().bytes(),
-  new PickleAsm().proto(2).mark().global('collections', 'OrderedDict').obj().emptyDict().build().stop().bytes(),
+  new PickleAsm()
+    .proto(2)
+    .mark()
+    .global('collections', 'OrderedDict')
+    .obj()
+    .emptyDict()
+    .build()
+    .stop()
+    .bytes(),
   new PickleAsm().proto(4).str('a').memoize().get(0).get(0).tuple2().pop().ext1(3).newtrue().stop().bytes(),
 ];
 
@@ -34,11 +49,15 @@ function runVm(data: Uint8Array, chunk: number): void {
 describe('pickle VM fuzzing: every input ends in a result within bounds', () => {
   it('random bytes never crash or hang the machine', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 0, maxLength: 512 }), fc.integer({ min: 1, max: 64 }), (data, chunk) => {
-        const t = Date.now();
-        runVm(data, chunk);
-        expect(Date.now() - t).toBeLessThan(1000);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 512 }),
+        fc.integer({ min: 1, max: 64 }),
+        (data, chunk) => {
+          const t = Date.now();
+          runVm(data, chunk);
+          expect(Date.now() - t).toBeLessThan(1000);
+        },
+      ),
       { numRuns: 800, seed: 42 },
     );
   });
@@ -70,7 +89,13 @@ describe('pickle VM fuzzing: every input ends in a result within bounds', () => 
     const r2 = await scanBytes(huge, 'huge.pkl');
     expect(r2.verdict).toBe('inconclusive');
     // Memo slot far beyond the memo bound goes to the sparse map, not a giant array.
-    const sparse = new PickleAsm().proto(4).none().raw(0x72, 0xff, 0xff, 0xff, 0x7f).raw(0x6a, 0xff, 0xff, 0xff, 0x7f).stop().bytes();
+    const sparse = new PickleAsm()
+      .proto(4)
+      .none()
+      .raw(0x72, 0xff, 0xff, 0xff, 0x7f)
+      .raw(0x6a, 0xff, 0xff, 0xff, 0x7f)
+      .stop()
+      .bytes();
     const r3 = await scanBytes(sparse, 'sparse.pkl');
     expect(r3.verdict).toBe('clean');
   });

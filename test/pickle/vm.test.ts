@@ -7,12 +7,21 @@ import { PickleAsm, concat } from '../helpers/pickle-asm.js';
 import type { FileResult } from '../../src/scan/types.js';
 
 const globalsOf = (r: FileResult): string[] =>
-  r.findings.filter((f) => f.ruleId === 'BW-PKL-001' || f.ruleId === 'BW-PKL-002').map((f) => String(f.evidence?.global));
+  r.findings
+    .filter((f) => f.ruleId === 'BW-PKL-001' || f.ruleId === 'BW-PKL-002')
+    .map((f) => String(f.evidence?.global));
 const rules = (r: FileResult): string[] => r.findings.map((f) => f.ruleId);
 
 describe('symbolic pickle VM: globals resolved from stack and memo', () => {
   it('finds os.system through GLOBAL (protocol 0) and reports the call with its argument', async () => {
-    const p = new PickleAsm().global('os', 'system').mark().string0('echo hi').tuple().reduce().stop().bytes();
+    const p = new PickleAsm()
+      .global('os', 'system')
+      .mark()
+      .string0('echo hi')
+      .tuple()
+      .reduce()
+      .stop()
+      .bytes();
     const r = await scanBytes(p, 'p0.pkl');
     expect(r.verdict).toBe('malicious');
     const f = r.findings.find((x) => x.ruleId === 'BW-PKL-001')!;
@@ -59,7 +68,15 @@ describe('symbolic pickle VM: globals resolved from stack and memo', () => {
   });
 
   it('accepts protocol-0 STRING operands for STACK_GLOBAL at opcode 0', async () => {
-    const p = new PickleAsm().string0('os').string0('system').stackGlobal().string0('id').tuple1().reduce().stop().bytes();
+    const p = new PickleAsm()
+      .string0('os')
+      .string0('system')
+      .stackGlobal()
+      .string0('id')
+      .tuple1()
+      .reduce()
+      .stop()
+      .bytes();
     const r = await scanBytes(p, 'str0.pkl');
     expect(globalsOf(r)).toEqual(['os.system']);
   });
@@ -101,13 +118,31 @@ describe('symbolic pickle VM: globals resolved from stack and memo', () => {
     const r = await scanBytes(p, 'keyerror.pkl');
     expect(globalsOf(r)).toContain('os.system');
     expect(r.verdict).toBe('malicious');
-    expect(r.findings.some((f) => f.ruleId === 'BW-PKL-006' && f.evidence?.anomaly === 'memo-miss')).toBe(true);
+    expect(r.findings.some((f) => f.ruleId === 'BW-PKL-006' && f.evidence?.anomaly === 'memo-miss')).toBe(
+      true,
+    );
   });
 
   it('records calls made through INST, OBJ, NEWOBJ and NEWOBJ_EX', async () => {
     const inst = new PickleAsm().mark().string0('id').inst('subprocess', 'check_output').stop().bytes();
-    const obj = new PickleAsm().proto(2).mark().global('subprocess', 'Popen').string0('id').obj().stop().bytes();
-    const newobj = new PickleAsm().proto(4).str('subprocess').str('Popen').stackGlobal().str('id').tuple1().newobj().stop().bytes();
+    const obj = new PickleAsm()
+      .proto(2)
+      .mark()
+      .global('subprocess', 'Popen')
+      .string0('id')
+      .obj()
+      .stop()
+      .bytes();
+    const newobj = new PickleAsm()
+      .proto(4)
+      .str('subprocess')
+      .str('Popen')
+      .stackGlobal()
+      .str('id')
+      .tuple1()
+      .newobj()
+      .stop()
+      .bytes();
     const newobjEx = new PickleAsm()
       .proto(4)
       .str('subprocess')
@@ -129,7 +164,16 @@ describe('symbolic pickle VM: globals resolved from stack and memo', () => {
   });
 
   it('sees a call whose result is popped straight away (OBJ+POP)', async () => {
-    const p = new PickleAsm().proto(2).mark().global('os', 'system').string0('id').obj().pop().none().stop().bytes();
+    const p = new PickleAsm()
+      .proto(2)
+      .mark()
+      .global('os', 'system')
+      .string0('id')
+      .obj()
+      .pop()
+      .none()
+      .stop()
+      .bytes();
     const r = await scanBytes(p, 'objpop.pkl');
     expect(r.verdict).toBe('malicious');
     expect(r.findings[0].evidence?.calls).toEqual(['os.system("id")']);
@@ -163,7 +207,16 @@ describe('symbolic pickle VM: globals resolved from stack and memo', () => {
 
   it('analyses nested pickles passed to pickle.loads', async () => {
     const inner = PickleAsm.call('os', 'system', 'echo nested');
-    const p = new PickleAsm().proto(4).str('pickle').str('loads').stackGlobal().binbytes(inner).tuple1().reduce().stop().bytes();
+    const p = new PickleAsm()
+      .proto(4)
+      .str('pickle')
+      .str('loads')
+      .stackGlobal()
+      .binbytes(inner)
+      .tuple1()
+      .reduce()
+      .stop()
+      .bytes();
     const r = await scanBytes(p, 'nested.pkl');
     const nested = r.findings.find((f) => f.location.inner?.[0]?.startsWith('<nested-pickle@'));
     expect(nested?.evidence?.global).toBe('os.system');
@@ -225,7 +278,10 @@ describe('streams, frames and bounds', () => {
       const vm = new PickleVM({
         limits: DEFAULT_LIMITS,
         policy,
-        hooks: { onGlobal: (g) => seen.push(`${g.module}.${g.name}@${g.offset}`), onAnomaly: (k) => seen.push(k) },
+        hooks: {
+          onGlobal: (g) => seen.push(`${g.module}.${g.name}@${g.offset}`),
+          onAnomaly: (k) => seen.push(k),
+        },
       });
       for (let i = 0; i < data.length; i += step) vm.feed(data.subarray(i, i + step));
       const res = vm.end();

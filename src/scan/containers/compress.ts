@@ -107,7 +107,10 @@ export class BoundedSink {
       );
     }
     if (Date.now() > budget.deadline) {
-      throw new LimitError('timeoutMs', `${this.label}: time budget for this file ran out while decompressing`);
+      throw new LimitError(
+        'timeoutMs',
+        `${this.label}: time budget for this file ran out while decompressing`,
+      );
     }
     this.crc = zlib.crc32(chunk, this.crc);
     if (this.fd === null && this.held + n <= limits.inMemoryBytes) {
@@ -223,7 +226,10 @@ function isZlibHeader(head: Uint8Array, at = 0): boolean {
 /** True when a trial inflate of the head does not fail (guards the 2-byte zlib check against false positives). */
 function zlibTrial(head: Uint8Array, at = 0): boolean {
   try {
-    zlib.inflateSync(head.subarray(at), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 1 << 20 });
+    zlib.inflateSync(head.subarray(at), {
+      finishFlush: zlib.constants.Z_SYNC_FLUSH,
+      maxOutputLength: 1 << 20,
+    });
     return true;
   } catch (err) {
     return err instanceof RangeError; // output limit hit: it decodes
@@ -327,12 +333,24 @@ export async function decodeIntoSink(
   const end = Math.min(src.size, offset + length);
   switch (kind) {
     case 'deflate-raw': {
-      const { consumed } = await runZlib(zlib.createInflateRaw({ chunkSize: ZLIB_OUT_CHUNK }), src, offset, end, sink);
+      const { consumed } = await runZlib(
+        zlib.createInflateRaw({ chunkSize: ZLIB_OUT_CHUNK }),
+        src,
+        offset,
+        end,
+        sink,
+      );
       void consumed;
       break;
     }
     case 'zlib': {
-      const { consumed } = await runZlib(zlib.createInflate({ chunkSize: ZLIB_OUT_CHUNK }), src, offset, end, sink);
+      const { consumed } = await runZlib(
+        zlib.createInflate({ chunkSize: ZLIB_OUT_CHUNK }),
+        src,
+        offset,
+        end,
+        sink,
+      );
       if (offset + consumed < end) anomalies.push('trailing-data');
       break;
     }
@@ -340,7 +358,10 @@ export async function decodeIntoSink(
       const head = await src.read(offset, 24);
       const at = zfileDataOffset(head);
       if (at < 0) throw new ParseError('zfile: not a joblib "ZF" header', offset);
-      const declared = parseInt(Buffer.from(head.subarray(2, 21)).toString('latin1').trim().replace(/L$/, ''), 16);
+      const declared = parseInt(
+        Buffer.from(head.subarray(2, 21)).toString('latin1').trim().replace(/L$/, ''),
+        16,
+      );
       const before = sink.produced;
       const { consumed } = await runZlib(
         zlib.createInflate({ chunkSize: ZLIB_OUT_CHUNK }),
@@ -370,7 +391,10 @@ export async function decodeIntoSink(
       break;
     case 'zstd': {
       if (end - offset > SEVEN_ZIP_MAX_INPUT) {
-        throw new LimitError('zstd-input', `zstd: compressed input over ${SEVEN_ZIP_MAX_INPUT} bytes is not decoded`);
+        throw new LimitError(
+          'zstd-input',
+          `zstd: compressed input over ${SEVEN_ZIP_MAX_INPUT} bytes is not decoded`,
+        );
       }
       const { decodeWith7z } = await import('./sevenzip.js');
       await decodeWith7z('zstd', src, offset, end - offset, sink);
@@ -734,7 +758,8 @@ export async function splitXzStreams(
       if (chunkLen <= 0) break;
       const chunk = await src.read(pos - chunkLen, chunkLen);
       let k = chunk.length;
-      while (k >= 4 && chunk[k - 1] === 0 && chunk[k - 2] === 0 && chunk[k - 3] === 0 && chunk[k - 4] === 0) k -= 4;
+      while (k >= 4 && chunk[k - 1] === 0 && chunk[k - 2] === 0 && chunk[k - 3] === 0 && chunk[k - 4] === 0)
+        k -= 4;
       pos -= chunk.length - k;
       if (k > 0) break;
     }
@@ -871,7 +896,10 @@ async function decodeXz(
     } else {
       // integrity checks other than none/CRC32/CRC64 (e.g. SHA-256): xz-embedded cannot; 7-Zip can
       if (s.end - s.start > SEVEN_ZIP_MAX_INPUT) {
-        throw new LimitError('xz-input', `xz: stream with check type ${check} over ${SEVEN_ZIP_MAX_INPUT} bytes`);
+        throw new LimitError(
+          'xz-input',
+          `xz: stream with check type ${check} over ${SEVEN_ZIP_MAX_INPUT} bytes`,
+        );
       }
       const { decodeWith7z } = await import('./sevenzip.js');
       await decodeWith7z('xz', src, s.start, s.end - s.start, sink);

@@ -94,7 +94,14 @@ export interface SevenZipExtraction {
 interface FsLike {
   open(path: string, flags: string): unknown;
   close(stream: unknown): void;
-  write(stream: unknown, buf: ArrayBufferView, off: number, len: number, pos?: number, canOwn?: boolean): number;
+  write(
+    stream: unknown,
+    buf: ArrayBufferView,
+    off: number,
+    len: number,
+    pos?: number,
+    canOwn?: boolean,
+  ): number;
   mkdir(path: string): unknown;
   readdir(path: string): string[];
   lstat(path: string): { mode: number; size: number };
@@ -254,9 +261,18 @@ function call7z(inst: Instance, args: string[], onStdout?: (c: number) => void):
 }
 
 /** Copies src[offset, offset+length) into MEMFS at `path`. */
-async function copyIn(fs: FsLike, src: ByteSource, path: string, offset = 0, length = src.size): Promise<void> {
+async function copyIn(
+  fs: FsLike,
+  src: ByteSource,
+  path: string,
+  offset = 0,
+  length = src.size,
+): Promise<void> {
   if (length > SEVENZIP_MAX_INPUT) {
-    throw new LimitError('sevenzip-input', `7z: input of ${length} bytes exceeds ${SEVENZIP_MAX_INPUT} bytes`);
+    throw new LimitError(
+      'sevenzip-input',
+      `7z: input of ${length} bytes exceeds ${SEVENZIP_MAX_INPUT} bytes`,
+    );
   }
   const stream = fs.open(path, 'w');
   try {
@@ -335,7 +351,8 @@ function parseListing(text: string, maxMembers: number): SevenZipListing {
       name,
       size: toInt(kv.get('Size')) ?? 0,
       packedSize: toInt(kv.get('Packed Size')),
-      isDirectory: kv.get('Folder') === '+' || /^D/.test(attributes) || /(^|\s)d[rwxsStT-]{9}/.test(attributes),
+      isDirectory:
+        kv.get('Folder') === '+' || /^D/.test(attributes) || /(^|\s)d[rwxsStT-]{9}/.test(attributes),
       isSymlink: /(^|\s)l[rwxsStT-]{9}/.test(attributes),
       encrypted: kv.get('Encrypted') === '+',
       method: kv.get('Method') ?? '',
@@ -389,13 +406,21 @@ function firstErrorLine(r: CallResult): string {
   return lines.slice(0, 3).join('; ') || `7-Zip exit code ${r.rc}`;
 }
 
-async function listIn(inst: Instance, src: ByteSource, path: string, maxMembers: number): Promise<SevenZipListing> {
+async function listIn(
+  inst: Instance,
+  src: ByteSource,
+  path: string,
+  maxMembers: number,
+): Promise<SevenZipListing> {
   const r = call7z(inst, ['l', '-slt', '-sccUTF-8', '-bd', '-t7z', DUMMY_PASSWORD, path]);
   const encryptedHeaders = async (): Promise<boolean> =>
     /wrong password|encrypted archive/i.test(r.stderr + r.stdout) || (await headersEncrypted(src));
   if (r.crashed || r.rc !== 0) {
     if (await encryptedHeaders()) {
-      throw new BulwarkError('E_UNSUPPORTED', 'encrypted 7z archive (headers are encrypted); cannot be scanned');
+      throw new BulwarkError(
+        'E_UNSUPPORTED',
+        'encrypted 7z archive (headers are encrypted); cannot be scanned',
+      );
     }
     throw new ParseError(`7z: cannot list archive: ${firstErrorLine(r)}`);
   }
@@ -454,7 +479,10 @@ export function extractSevenZip(
           `7z: members declare ${declared} bytes, over the ${remaining} bytes left of maxDecompressedBytes`,
         );
       }
-      if (declared > limits.ratioFloorBytes && declared > limits.maxCompressionRatio * Math.max(1, src.size)) {
+      if (
+        declared > limits.ratioFloorBytes &&
+        declared > limits.maxCompressionRatio * Math.max(1, src.size)
+      ) {
         throw new LimitError('maxCompressionRatio', `7z: ${declared} bytes from ${src.size}; likely a bomb`);
       }
       if (declared > SEVENZIP_MAX_OUTPUT) {
@@ -485,12 +513,14 @@ export function extractSevenZip(
             refusedLinks.set(link[1], link[2]);
             continue;
           }
-          const bad = /^ERROR: (CRC Failed|Data Error|Unsupported Method|Headers Error|.*?)(?: in encrypted file.*?)? : (.*)$/.exec(
-            line.trim(),
-          );
+          const bad =
+            /^ERROR: (CRC Failed|Data Error|Unsupported Method|Headers Error|.*?)(?: in encrypted file.*?)? : (.*)$/.exec(
+              line.trim(),
+            );
           if (bad) entryErrors.set(bad[2], bad[1]);
         }
-        if (r.rc !== 0 && entryErrors.size + refusedLinks.size === 0) listing.anomalies.push('extract-errors');
+        if (r.rc !== 0 && entryErrors.size + refusedLinks.size === 0)
+          listing.anomalies.push('extract-errors');
       }
       // collect extracted files
       const found = new Set<string>();

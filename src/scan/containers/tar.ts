@@ -227,7 +227,8 @@ async function readTarInner(src: ByteSource, opts: { maxMembers: number }): Prom
     const dataOffset = pos + BLOCK;
 
     if (flag === 'L' || flag === 'K' || flag === 'x' || flag === 'g') {
-      if (size_ > MAX_EXTENSION) return stop(`tar: extension header of ${size_} bytes at offset ${pos} is too large`);
+      if (size_ > MAX_EXTENSION)
+        return stop(`tar: extension header of ${size_} bytes at offset ${pos} is too large`);
       if (dataOffset + size_ > size) return stop(`tar: extension header at offset ${pos} runs past the end`);
       const data = await src.read(dataOffset, size_);
       if (flag === 'L') longName = cstr(data, 0, data.length);
@@ -272,6 +273,7 @@ async function readTarInner(src: ByteSource, opts: { maxMembers: number }): Prom
     pax = null;
 
     const type = typeOf(flag, name);
+    if (type === 'dir' && name.length > 1) name = name.replace(/\/+$/, ''); // as tarfile does
     if (flag === 'S') entryAnoms.push('gnu-sparse');
     const mode = numField(h, 100, 8)?.value ?? 0;
     const unsafe = isUnsafeMemberPath(name);
@@ -280,7 +282,8 @@ async function readTarInner(src: ByteSource, opts: { maxMembers: number }): Prom
     if (type === 'hardlink' && hardlinkEscapes(linkName)) entryAnoms.push('hardlink-escape');
     // Like tarfile: only regular files (and unknown types) have data blocks that must be skipped.
     const hasData = type === 'file' || type === 'other';
-    if (entries.length >= opts.maxMembers) throw new LimitError('maxMembers', `tar: more than ${opts.maxMembers} members`);
+    if (entries.length >= opts.maxMembers)
+      throw new LimitError('maxMembers', `tar: more than ${opts.maxMembers} members`);
     const entry: TarEntry = {
       name,
       type,

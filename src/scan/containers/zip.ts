@@ -79,7 +79,9 @@ const SIG_DESCRIPTOR = 0x08074b50;
 
 /** Flag bits that are normal: deflate/lzma options (0x2, 0x4), data descriptor (0x8), UTF-8 names (0x800). */
 const NORMAL_FLAGS = 0x080e;
-const KNOWN_METHODS = new Set([0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 14, 18, 19, 20, 93, 94, 95, 96, 97, 98, 99]);
+const KNOWN_METHODS = new Set([
+  0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 14, 18, 19, 20, 93, 94, 95, 96, 97, 98, 99,
+]);
 const MAX_SIGNATURES = 1_000_000;
 const SCAN_CHUNK = 1024 * 1024;
 
@@ -146,7 +148,8 @@ function decodeName(raw: Uint8Array, utf8: boolean): { name: string; bad: boolea
     }
   }
   let s = '';
-  for (let i = 0; i < raw.length; i++) s += raw[i] < 0x80 ? String.fromCharCode(raw[i]) : CP437_HIGH[raw[i] - 0x80];
+  for (let i = 0; i < raw.length; i++)
+    s += raw[i] < 0x80 ? String.fromCharCode(raw[i]) : CP437_HIGH[raw[i] - 0x80];
   return { name: s, bad: false };
 }
 
@@ -288,7 +291,15 @@ async function tryEocd(src: ByteSource, eocd: Uint8Array, eocdPos: number): Prom
     const h = await src.read(c.at, 4);
     if (sigAt(h, 0, SIG_CENTRAL)) {
       if (c.bias !== 0) anomalies.push('prefix-data');
-      return { cdStart: c.at, cdSize, cdEnd: Math.max(cdEnd, c.at), bias: c.bias, total, afterEocd, anomalies };
+      return {
+        cdStart: c.at,
+        cdSize,
+        cdEnd: Math.max(cdEnd, c.at),
+        bias: c.bias,
+        total,
+        afterEocd,
+        anomalies,
+      };
     }
   }
   return null;
@@ -351,7 +362,8 @@ async function parseCentralDirectory(
   while (pos + 46 <= src.size) {
     const h = await r.get(pos, 46);
     if (h.length < 46 || !sigAt(h, 0, SIG_CENTRAL)) {
-      if (pos < cd.cdStart + cd.cdSize && !sigAt(h, 0, 0x05054b50)) pushOnce(anomalies, 'central-directory-corrupt');
+      if (pos < cd.cdStart + cd.cdSize && !sigAt(h, 0, 0x05054b50))
+        pushOnce(anomalies, 'central-directory-corrupt');
       break;
     }
     if (entries.length >= maxMembers) {
@@ -670,7 +682,9 @@ export async function readZip(src: ByteSource, opts: { maxMembers: number }): Pr
   }
 
   // overlapping CD entries (several entries sharing or overlapping data)
-  const placed = entries.filter((e) => e.dataOffset >= 0).sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+  const placed = entries
+    .filter((e) => e.dataOffset >= 0)
+    .sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
   let maxEnd = -1;
   let maxEntry: ZipEntry | null = null;
   for (const e of placed) {
@@ -693,7 +707,8 @@ export async function readZip(src: ByteSource, opts: { maxMembers: number }): Pr
   let gapStart = 0;
   const before = entries.length;
   for (const [s, e] of covered) {
-    if (s > gapStart) await scanLocalRegion(src, gapStart, Math.min(s, scanEnd), entries, anomalies, opts.maxMembers);
+    if (s > gapStart)
+      await scanLocalRegion(src, gapStart, Math.min(s, scanEnd), entries, anomalies, opts.maxMembers);
     gapStart = Math.max(gapStart, e);
   }
   if (gapStart < scanEnd) await scanLocalRegion(src, gapStart, scanEnd, entries, anomalies, opts.maxMembers);
@@ -746,7 +761,10 @@ export async function openZipEntry(
 ): Promise<ByteSource> {
   const label = `zip member ${JSON.stringify(entry.name)}`;
   if (entry.dataOffset < 0) {
-    throw new ParseError(`${label}: no valid local header at offset ${entry.localHeaderOffset}`, entry.localHeaderOffset);
+    throw new ParseError(
+      `${label}: no valid local header at offset ${entry.localHeaderOffset}`,
+      entry.localHeaderOffset,
+    );
   }
   const avail = src.size - entry.dataOffset;
   if (avail < 0) throw new ParseError(`${label}: data starts past the end of the file`, entry.dataOffset);
@@ -755,7 +773,9 @@ export async function openZipEntry(
   const sizeUnknown = entry.anomalies.includes('size-unknown');
   if (entry.method === 0) {
     if (entry.encrypted && cs === us + 12) {
-      throw new ParseError(`${label}: encrypted (ZipCrypto) stored member; cannot be read without the password`);
+      throw new ParseError(
+        `${label}: encrypted (ZipCrypto) stored member; cannot be read without the password`,
+      );
     }
     let n = cs === us ? cs : Math.max(cs, us);
     if (n > avail) {
@@ -765,7 +785,10 @@ export async function openZipEntry(
     return new SliceSource(src, entry.dataOffset, n);
   }
   if (entry.method === 99) {
-    throw new BulwarkError('E_UNSUPPORTED', `${label}: AES-encrypted member; cannot be read without the password`);
+    throw new BulwarkError(
+      'E_UNSUPPORTED',
+      `${label}: AES-encrypted member; cannot be read without the password`,
+    );
   }
   const kind = METHOD_DECODERS[entry.method];
   if (!kind) {

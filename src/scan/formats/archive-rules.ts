@@ -13,7 +13,8 @@ export const ARC_PATH_TRAVERSAL = defineRule({
   severity: 'high',
   impact: 'malicious',
   confidence: 'high',
-  remediation: 'Do not extract this archive with tools that trust member names; rebuild it from trusted sources.',
+  remediation:
+    'Do not extract this archive with tools that trust member names; rebuild it from trusted sources.',
   references: { ...REFS, cwe: ['CWE-22'] },
 });
 
@@ -41,7 +42,8 @@ export const ARC_BOMB = defineRule({
   severity: 'high',
   impact: 'inconclusive',
   confidence: 'high',
-  remediation: 'If the archive is legitimate, raise scan.limits.maxDecompressedBytes / maxCompressionRatio in bulwark.yaml.',
+  remediation:
+    'If the archive is legitimate, raise scan.limits.maxDecompressedBytes / maxCompressionRatio in bulwark.yaml.',
   references: { ...REFS, cwe: ['CWE-409'] },
 });
 
@@ -78,7 +80,8 @@ export const ARC_UNSUPPORTED = defineRule({
   name: 'unsupported-member',
   family: FAMILY,
   title: 'Member uses a compression method Bulwark cannot decode',
-  description: 'The member is compressed with a method Bulwark does not implement; its content was not analysed.',
+  description:
+    'The member is compressed with a method Bulwark does not implement; its content was not analysed.',
   severity: 'medium',
   impact: 'inconclusive',
   confidence: 'high',
@@ -91,7 +94,8 @@ export const ARC_CORRUPT = defineRule({
   name: 'corrupt-archive',
   family: FAMILY,
   title: 'Archive is corrupt or truncated',
-  description: 'The archive structure could not be read completely. Members read before the damage were analysed; the file is inconclusive.',
+  description:
+    'The archive structure could not be read completely. Members read before the damage were analysed; the file is inconclusive.',
   severity: 'medium',
   impact: 'inconclusive',
   confidence: 'high',
@@ -109,7 +113,8 @@ export const TORCH_SCRIPT = defineRule({
   severity: 'info',
   impact: 'none',
   confidence: 'high',
-  remediation: 'Load TorchScript only from trusted sources; prefer weights (safetensors) plus reviewed model code.',
+  remediation:
+    'Load TorchScript only from trusted sources; prefer weights (safetensors) plus reviewed model code.',
   references: REFS,
 });
 

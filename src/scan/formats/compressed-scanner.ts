@@ -35,7 +35,8 @@ export const compressedScanner: FormatScanner = {
     try {
       inner = await decompressToSource(source, kind, { limits: ctx.limits, budget: ctx.budget });
     } catch (err) {
-      if (err instanceof LimitError) ctx.report(ARC_BOMB, { message: `${kind}: ${err.message}`, evidence: { limit: err.limit } });
+      if (err instanceof LimitError)
+        ctx.report(ARC_BOMB, { message: `${kind}: ${err.message}`, evidence: { limit: err.limit } });
       else if (err instanceof BulwarkError && err.code === 'E_UNSUPPORTED')
         ctx.report(ARC_UNSUPPORTED, { message: `${kind}: ${err.message}` });
       else

@@ -11,7 +11,8 @@ export const NPY_MALFORMED = defineRule({
   name: 'malformed-npy',
   family: 'numpy',
   title: 'Malformed NumPy .npy header',
-  description: 'The .npy header is not a valid format-1/2/3 header (bad version, length or dictionary). numpy.load rejects it, but the bytes were not analysed either.',
+  description:
+    'The .npy header is not a valid format-1/2/3 header (bad version, length or dictionary). numpy.load rejects it, but the bytes were not analysed either.',
   severity: 'medium',
   impact: 'inconclusive',
   confidence: 'high',
@@ -24,7 +25,8 @@ export const NPY_OBJECT_ARRAY = defineRule({
   name: 'object-array',
   family: 'numpy',
   title: 'NumPy object array (pickled payload)',
-  description: 'The array has an object dtype, so its data is a pickle that numpy.load(allow_pickle=True) unpickles. The pickle was analysed; this finding only records that loading needs allow_pickle.',
+  description:
+    'The array has an object dtype, so its data is a pickle that numpy.load(allow_pickle=True) unpickles. The pickle was analysed; this finding only records that loading needs allow_pickle.',
   severity: 'info',
   impact: 'none',
   confidence: 'high',
@@ -52,7 +54,10 @@ export function parseNpyHeader(head: Uint8Array, size: number): NpyHeader {
   if (major < 1 || major > 3) throw new ParseError(`unsupported .npy version ${major}.${head[7]}`, 6);
   const lenBytes = major === 1 ? 2 : 4;
   if (head.length < 8 + lenBytes) throw new ParseError('truncated .npy header', 8);
-  const hlen = major === 1 ? head[8] | (head[9] << 8) : (head[8] | (head[9] << 8) | (head[10] << 16) | (head[11] << 24)) >>> 0;
+  const hlen =
+    major === 1
+      ? head[8] | (head[9] << 8)
+      : (head[8] | (head[9] << 8) | (head[10] << 16) | (head[11] << 24)) >>> 0;
   const start = 8 + lenBytes;
   const dataOffset = start + hlen;
   if (dataOffset > size) throw new ParseError(`.npy header length ${hlen} runs past the end of the file`, 8);
@@ -61,14 +66,16 @@ export function parseNpyHeader(head: Uint8Array, size: number): NpyHeader {
   const descrM = /['"]descr['"]\s*:\s*(?:'([^']*)'|"([^"]*)"|(\[.*\]))\s*,/s.exec(text);
   const fortranM = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text);
   const shapeM = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text);
-  if (!descrM || !fortranM || !shapeM) throw new ParseError('.npy header dictionary lacks descr, fortran_order or shape', start);
+  if (!descrM || !fortranM || !shapeM)
+    throw new ParseError('.npy header dictionary lacks descr, fortran_order or shape', start);
   const descr = descrM[1] ?? descrM[2] ?? descrM[3];
   const shape = shapeM[1]
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
     .map((s) => Number(s.replace(/L$/, '')));
-  if (shape.some((n) => !Number.isInteger(n) || n < 0)) throw new ParseError('.npy shape is not a tuple of sizes', start);
+  if (shape.some((n) => !Number.isInteger(n) || n < 0))
+    throw new ParseError('.npy shape is not a tuple of sizes', start);
   // Object dtype: "|O", "O", "|O8", or a structured descr with an 'O' field.
   const hasObject = descrM[3] !== undefined ? /['"][|<>=]?O\d*['"]/.test(descr) : /^[|<>=]?O\d*$/.test(descr);
   return { version: major, descr, fortranOrder: fortranM[1] === 'True', shape, dataOffset, hasObject };

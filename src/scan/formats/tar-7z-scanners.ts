@@ -24,8 +24,14 @@ function reportUnsafePath(ctx: ScanContext, name: string): void {
     });
 }
 
-function reportLink(ctx: ScanContext, name: string, kind: 'symlink' | 'hardlink', target: string | undefined): void {
-  const escapes = target !== undefined && (kind === 'symlink' ? symlinkEscapes(name, target) : hardlinkEscapes(target));
+function reportLink(
+  ctx: ScanContext,
+  name: string,
+  kind: 'symlink' | 'hardlink',
+  target: string | undefined,
+): void {
+  const escapes =
+    target !== undefined && (kind === 'symlink' ? symlinkEscapes(name, target) : hardlinkEscapes(target));
   ctx.report(ARC_SYMLINK, {
     message: `member ${JSON.stringify(name)} is a ${kind === 'symlink' ? 'symbolic' : 'hard'} link${target !== undefined ? ` to ${JSON.stringify(target)}` : ''}${escapes ? ', which points outside the archive' : ''} (not followed)`,
     inner: [name],
@@ -47,13 +53,19 @@ export const tarScanner: FormatScanner = {
       listing = await readTar(source, { maxMembers: ctx.limits.maxMembers });
     } catch (err) {
       if (err instanceof ParseError) {
-        ctx.report(ARC_CORRUPT, { message: `not a readable tar archive: ${err.message}`, offset: err.offset });
+        ctx.report(ARC_CORRUPT, {
+          message: `not a readable tar archive: ${err.message}`,
+          offset: err.offset,
+        });
         return;
       }
       throw err;
     }
     if (listing.anomalies.length)
-      ctx.report(ARC_STRUCTURE_ANOMALY, { message: `tar structure anomalies: ${listing.anomalies.join(', ')}`, evidence: { anomalies: listing.anomalies } });
+      ctx.report(ARC_STRUCTURE_ANOMALY, {
+        message: `tar structure anomalies: ${listing.anomalies.join(', ')}`,
+        evidence: { anomalies: listing.anomalies },
+      });
     for (const e of listing.entries) {
       ctx.checkDeadline();
       reportUnsafePath(ctx, e.name);
@@ -63,11 +75,16 @@ export const tarScanner: FormatScanner = {
       }
       if (e.type !== 'file') continue;
       if (e.anomalies.length)
-        ctx.report(ARC_STRUCTURE_ANOMALY, { message: `member ${JSON.stringify(e.name)}: ${e.anomalies.join(', ')}`, inner: [e.name] });
+        ctx.report(ARC_STRUCTURE_ANOMALY, {
+          message: `member ${JSON.stringify(e.name)}: ${e.anomalies.join(', ')}`,
+          inner: [e.name],
+        });
       await ctx.scanMember(e.name, new SliceSource(source, e.dataOffset, e.size));
     }
     if (listing.truncated)
-      ctx.report(ARC_CORRUPT, { message: `tar archive is truncated or damaged${listing.error ? `: ${listing.error}` : ''}; members after the damage were not analysed` });
+      ctx.report(ARC_CORRUPT, {
+        message: `tar archive is truncated or damaged${listing.error ? `: ${listing.error}` : ''}; members after the damage were not analysed`,
+      });
     ctx.addAnalysis(`tar:${listing.entries.length} members`);
   },
 };
@@ -84,15 +101,20 @@ export const sevenZipScanner: FormatScanner = {
     try {
       ex = await extractSevenZip(source, { limits: ctx.limits, budget: ctx.budget });
     } catch (err) {
-      if (err instanceof LimitError) ctx.report(ARC_BOMB, { message: `7z: ${err.message}`, evidence: { limit: err.limit } });
+      if (err instanceof LimitError)
+        ctx.report(ARC_BOMB, { message: `7z: ${err.message}`, evidence: { limit: err.limit } });
       else if (err instanceof BulwarkError && err.code === 'E_UNSUPPORTED' && /encrypt/i.test(err.message))
         ctx.report(ARC_ENCRYPTED, { message: err.message });
-      else if (err instanceof BulwarkError && err.code === 'E_UNSUPPORTED') ctx.report(ARC_UNSUPPORTED, { message: err.message });
+      else if (err instanceof BulwarkError && err.code === 'E_UNSUPPORTED')
+        ctx.report(ARC_UNSUPPORTED, { message: err.message });
       else ctx.report(ARC_CORRUPT, { message: `7z archive could not be read: ${errorMessage(err)}` });
       return;
     }
     if (ex.listing.anomalies.length)
-      ctx.report(ARC_STRUCTURE_ANOMALY, { message: `7z anomalies: ${ex.listing.anomalies.join(', ')}`, evidence: { anomalies: ex.listing.anomalies } });
+      ctx.report(ARC_STRUCTURE_ANOMALY, {
+        message: `7z anomalies: ${ex.listing.anomalies.join(', ')}`,
+        evidence: { anomalies: ex.listing.anomalies },
+      });
     for (const m of ex.members) {
       try {
         reportUnsafePath(ctx, m.name);
@@ -102,8 +124,15 @@ export const sevenZipScanner: FormatScanner = {
         }
         if (!m.source) {
           if (m.entry.encrypted)
-            ctx.report(ARC_ENCRYPTED, { message: `member ${JSON.stringify(m.name)} is encrypted; its content could not be analysed`, inner: [m.name] });
-          else ctx.report(ARC_CORRUPT, { message: `member ${JSON.stringify(m.name)} could not be extracted: ${m.error?.message ?? 'unknown error'}`, inner: [m.name] });
+            ctx.report(ARC_ENCRYPTED, {
+              message: `member ${JSON.stringify(m.name)} is encrypted; its content could not be analysed`,
+              inner: [m.name],
+            });
+          else
+            ctx.report(ARC_CORRUPT, {
+              message: `member ${JSON.stringify(m.name)} could not be extracted: ${m.error?.message ?? 'unknown error'}`,
+              inner: [m.name],
+            });
           continue;
         }
         await ctx.scanMember(m.name, m.source);

@@ -19,14 +19,13 @@ import {
 const BENIGN_ANOMALIES = new Set(['data-descriptor']);
 
 export type ZipLayout =
-  | { kind: 'pytorch-zip' | 'torchscript'; prefix: string }
-  | { kind: 'npz' }
-  | { kind: 'zip' };
+  { kind: 'pytorch-zip' | 'torchscript'; prefix: string } | { kind: 'npz' } | { kind: 'zip' };
 
 /** Recognises PyTorch checkpoints and TorchScript archives by their records, not by file name extension. */
 export function classifyZip(entries: ZipEntry[]): ZipLayout {
   const files = entries.filter((e) => !e.isDirectory);
-  const dataPkl = files.find((e) => /^[^/]+\/data\.pkl$/.test(e.name)) ?? files.find((e) => e.name === 'data.pkl');
+  const dataPkl =
+    files.find((e) => /^[^/]+\/data\.pkl$/.test(e.name)) ?? files.find((e) => e.name === 'data.pkl');
   if (dataPkl) {
     const prefix = dataPkl.name.includes('/') ? dataPkl.name.slice(0, dataPkl.name.indexOf('/') + 1) : '';
     const ts = files.some((e) => e.name.startsWith(`${prefix}code/`) || e.name === `${prefix}constants.pkl`);
@@ -44,7 +43,12 @@ export const zipScanner: FormatScanner = {
   version: '1',
   sniff(input: SniffInput): number {
     const h = input.head;
-    if (h.length >= 4 && h[0] === 0x50 && h[1] === 0x4b && ((h[2] === 3 && h[3] === 4) || (h[2] === 5 && h[3] === 6) || (h[2] === 7 && h[3] === 8)))
+    if (
+      h.length >= 4 &&
+      h[0] === 0x50 &&
+      h[1] === 0x4b &&
+      ((h[2] === 3 && h[3] === 4) || (h[2] === 5 && h[3] === 6) || (h[2] === 7 && h[3] === 8))
+    )
       return 90;
     return 0;
   },
@@ -55,7 +59,10 @@ export const zipScanner: FormatScanner = {
     } catch (err) {
       if (err instanceof ParseError) {
         ctx.addFormat('zip');
-        ctx.report(ARC_CORRUPT, { message: `not a readable ZIP archive: ${err.message}`, offset: err.offset });
+        ctx.report(ARC_CORRUPT, {
+          message: `not a readable ZIP archive: ${err.message}`,
+          offset: err.offset,
+        });
         return;
       }
       throw err;
@@ -69,7 +76,8 @@ export const zipScanner: FormatScanner = {
         evidence: { anomalies: structural, centralDirectory: listing.centralDirectoryFound },
       });
 
-    const policy = layout.kind === 'torchscript' ? ctx.policy.derive({ allowPrefixes: ['__torch__'] }) : ctx.policy;
+    const policy =
+      layout.kind === 'torchscript' ? ctx.policy.derive({ allowPrefixes: ['__torch__'] }) : ctx.policy;
     const codeFiles: string[] = [];
     const customOps = new Set<string>();
     let skippedStorages = 0;
@@ -91,15 +99,28 @@ export const zipScanner: FormatScanner = {
         });
         continue;
       }
-      if ((layout.kind === 'pytorch-zip' || layout.kind === 'torchscript') && isStorage(e.name, layout.prefix)) {
+      if (
+        (layout.kind === 'pytorch-zip' || layout.kind === 'torchscript') &&
+        isStorage(e.name, layout.prefix)
+      ) {
         // Tensor storages are read as raw bytes by torch.load and never unpickled: do not read them.
         skippedStorages++;
         continue;
       }
-      if (layout.kind === 'torchscript' && e.name.startsWith(`${layout.prefix}code/`) && e.name.endsWith('.py')) {
+      if (
+        layout.kind === 'torchscript' &&
+        e.name.startsWith(`${layout.prefix}code/`) &&
+        e.name.endsWith('.py')
+      ) {
         codeFiles.push(e.name);
       }
-      await scanEntry(source, e, ctx, policy, layout.kind === 'torchscript' && e.name.endsWith('.py') ? customOps : undefined);
+      await scanEntry(
+        source,
+        e,
+        ctx,
+        policy,
+        layout.kind === 'torchscript' && e.name.endsWith('.py') ? customOps : undefined,
+      );
     }
     if (layout.kind === 'torchscript') {
       ctx.report(TORCH_SCRIPT, {
@@ -112,7 +133,9 @@ export const zipScanner: FormatScanner = {
           evidence: { operators: [...customOps] },
         });
     }
-    ctx.addAnalysis(`zip:${listing.entries.length} members${skippedStorages ? `, ${skippedStorages} tensor storages not read` : ''}`);
+    ctx.addAnalysis(
+      `zip:${listing.entries.length} members${skippedStorages ? `, ${skippedStorages} tensor storages not read` : ''}`,
+    );
   },
 };
 
@@ -167,7 +190,11 @@ async function scanEntry(
 function reportOpenError(err: unknown, e: ZipEntry, ctx: ScanContext): void {
   const inner = [e.name];
   if (err instanceof LimitError) {
-    ctx.report(ARC_BOMB, { message: `member ${JSON.stringify(e.name)}: ${err.message}`, inner, evidence: { limit: err.limit } });
+    ctx.report(ARC_BOMB, {
+      message: `member ${JSON.stringify(e.name)}: ${err.message}`,
+      inner,
+      evidence: { limit: err.limit },
+    });
   } else if (e.encrypted) {
     ctx.report(ARC_ENCRYPTED, {
       message: `member ${JSON.stringify(e.name)} is encrypted; its content could not be analysed`,
@@ -175,8 +202,15 @@ function reportOpenError(err: unknown, e: ZipEntry, ctx: ScanContext): void {
       evidence: { member: e.name },
     });
   } else if (err instanceof BulwarkError && err.code === 'E_UNSUPPORTED') {
-    ctx.report(ARC_UNSUPPORTED, { message: `member ${JSON.stringify(e.name)}: ${err.message}`, inner, evidence: { method: e.method } });
+    ctx.report(ARC_UNSUPPORTED, {
+      message: `member ${JSON.stringify(e.name)}: ${err.message}`,
+      inner,
+      evidence: { method: e.method },
+    });
   } else {
-    ctx.report(ARC_CORRUPT, { message: `member ${JSON.stringify(e.name)} could not be read: ${errorMessage(err)}`, inner });
+    ctx.report(ARC_CORRUPT, {
+      message: `member ${JSON.stringify(e.name)} could not be read: ${errorMessage(err)}`,
+      inner,
+    });
   }
 }

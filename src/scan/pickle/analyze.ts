@@ -92,7 +92,11 @@ export async function analyzePickleSource(
 }
 
 /** Analyses an in-memory pickle synchronously (nested pickles). */
-export function analyzePickleBytes(data: Uint8Array, ctx: ScanContext, opts: PickleAnalysisOptions = {}): PickleAnalysis {
+export function analyzePickleBytes(
+  data: Uint8Array,
+  ctx: ScanContext,
+  opts: PickleAnalysisOptions = {},
+): PickleAnalysis {
   const session = new PickleSession(ctx, opts);
   try {
     session.vm.feed(data);
@@ -192,7 +196,11 @@ class PickleSession {
         this.report(PKL_GLOBAL_MUTATION, {
           message: `${c.op} modifies the imported global ${callee.module}.${callee.name} itself`,
           offset: c.offset,
-          evidence: { global: `${callee.verdict.module}.${callee.verdict.name}`, operation: c.op, value: render(c.args) },
+          evidence: {
+            global: `${callee.verdict.module}.${callee.verdict.name}`,
+            operation: c.op,
+            value: render(c.args),
+          },
         });
         return;
       }
@@ -292,7 +300,8 @@ class PickleSession {
     if (size === 'object') return { type: 'pickle' };
     if (size === undefined) {
       this.report(PKL_MALFORMED, {
-        message: 'joblib array with a dtype or shape Bulwark cannot size; the rest of the stream was not analysed',
+        message:
+          'joblib array with a dtype or shape Bulwark cannot size; the rest of the stream was not analysed',
         offset,
         evidence: { anomaly: 'joblib-array-size' },
       });
@@ -316,7 +325,10 @@ class PickleSession {
         evidence: { anomaly: 'parse-error', pickles: vm.pickles },
       });
     } else if (vm.trailing && this.opts.reportTrailing !== false) {
-      const bytes = vm.trailing.bytes >= 0 ? vm.trailing.bytes : size - (vm.trailing.offset - (this.opts.baseOffset ?? 0));
+      const bytes =
+        vm.trailing.bytes >= 0
+          ? vm.trailing.bytes
+          : size - (vm.trailing.offset - (this.opts.baseOffset ?? 0));
       this.report(PKL_TRAILING, {
         message: `${bytes} bytes after the last pickle are not pickle data`,
         offset: vm.trailing.offset,
@@ -335,20 +347,49 @@ class PickleSession {
 /** Bytes a loader would read: embedded bytes, io.BytesIO(bytes), _codecs.encode(str, 'latin1'). */
 function embeddedBytes(arg: Box | undefined): Uint8Array | undefined {
   if (arg === undefined || arg === null) return undefined;
-  if (typeof arg === 'object' && !Array.isArray(arg) && arg.t === 'bytes') return arg.complete ? arg.data : undefined;
+  if (typeof arg === 'object' && !Array.isArray(arg) && arg.t === 'bytes')
+    return arg.complete ? arg.data : undefined;
   if (typeof arg === 'string') return Buffer.from(arg, 'latin1');
   if (isSym(arg, 'call') && isSym(arg.callee, 'global') && Array.isArray(arg.args)) {
     const fn = `${arg.callee.verdict.module}.${arg.callee.name}`;
-    if (fn === 'io.BytesIO' || fn === '_codecs.encode' || fn === 'codecs.encode' || fn === 'builtins.bytes' || fn === 'builtins.bytearray')
+    if (
+      fn === 'io.BytesIO' ||
+      fn === '_codecs.encode' ||
+      fn === 'codecs.encode' ||
+      fn === 'builtins.bytes' ||
+      fn === 'builtins.bytearray'
+    )
       return embeddedBytes(arg.args[0]);
   }
   return undefined;
 }
 
-const DTYPE_SIZES: Record<string, number> = { b: 1, '?': 1, B: 1, h: 2, H: 2, e: 2, i: 4, I: 4, l: 8, L: 8, q: 8, Q: 8, f: 4, d: 8, g: 16, F: 8, D: 16, G: 32 };
+const DTYPE_SIZES: Record<string, number> = {
+  b: 1,
+  '?': 1,
+  B: 1,
+  h: 2,
+  H: 2,
+  e: 2,
+  i: 4,
+  I: 4,
+  l: 8,
+  L: 8,
+  q: 8,
+  Q: 8,
+  f: 4,
+  d: 8,
+  g: 16,
+  F: 8,
+  D: 16,
+  G: 32,
+};
 
 /** Bytes of a joblib NumpyArrayWrapper payload, 'object' when it is pickled inline, undefined when unknown. */
-export function joblibArrayBytes(shape: Box | undefined, dtypeBox: Box | undefined): number | 'object' | undefined {
+export function joblibArrayBytes(
+  shape: Box | undefined,
+  dtypeBox: Box | undefined,
+): number | 'object' | undefined {
   let count = 1;
   if (Array.isArray(shape)) {
     for (const d of shape) {
@@ -376,7 +417,8 @@ export function joblibArrayBytes(shape: Box | undefined, dtypeBox: Box | undefin
   if (Array.isArray(dtype.state) && dtype.state[3] !== null && dtype.state[3] !== undefined && t === 'V') {
     // Structured dtype: fields may hold objects; Bulwark cannot tell from the tag, so treat as unknown unless plain.
     const fields = dtype.state[3];
-    if (typeof fields === 'object' && !Array.isArray(fields) && fields && fields.t === 'tag') return count * item;
+    if (typeof fields === 'object' && !Array.isArray(fields) && fields && fields.t === 'tag')
+      return count * item;
   }
   return count * item;
 }

@@ -122,7 +122,8 @@ export class PicklePolicy {
     }
 
     // 2. Exact allow entries (a dotted name is only allowed when listed as such).
-    if (this.allowExact.has(full)) return { ...base, class: 'allowed', severity: 'info', reason: 'allowlisted', matched: full };
+    if (this.allowExact.has(full))
+      return { ...base, class: 'allowed', severity: 'info', reason: 'allowlisted', matched: full };
 
     // 3. Module-wide deny (parent packages included).
     const mod = this.findDenyModule(full);
@@ -130,11 +131,24 @@ export class PicklePolicy {
 
     // 4. Module-wide allow and class prefixes (undotted names only).
     if (nameParts.length === 1) {
-      if (this.allowModule.has(module)) return { ...base, class: 'allowed', severity: 'info', reason: 'allowlisted', matched: `${module}.*` };
+      if (this.allowModule.has(module))
+        return { ...base, class: 'allowed', severity: 'info', reason: 'allowlisted', matched: `${module}.*` };
       if (this.anyPrefixes.some((p) => module === p || module.startsWith(`${p}.`)))
-        return { ...base, class: 'allowed', severity: 'info', reason: 'allowed in this context', matched: `${module}.*` };
+        return {
+          ...base,
+          class: 'allowed',
+          severity: 'info',
+          reason: 'allowed in this context',
+          matched: `${module}.*`,
+        };
       if (/^[A-Z]/.test(name) && this.classPrefixes.some((p) => module === p || module.startsWith(`${p}.`)))
-        return { ...base, class: 'allowed', severity: 'info', reason: 'allowlisted class', matched: `${module}.<Class>` };
+        return {
+          ...base,
+          class: 'allowed',
+          severity: 'info',
+          reason: 'allowlisted class',
+          matched: `${module}.<Class>`,
+        };
     }
 
     // 5. Unknown. Standard-library gadgets are where bypasses live: treat unknown stdlib globals as dangerous.

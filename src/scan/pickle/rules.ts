@@ -85,7 +85,8 @@ export const PKL_MALFORMED = defineRule({
   severity: 'medium',
   impact: 'inconclusive',
   confidence: 'high',
-  remediation: 'Re-download or re-export the file; a deliberately broken stream is a known evasion technique (nullifAI).',
+  remediation:
+    'Re-download or re-export the file; a deliberately broken stream is a known evasion technique (nullifAI).',
   references: SUPPLY_CHAIN,
 });
 
@@ -127,7 +128,8 @@ export const PKL_LIMIT = defineRule({
   severity: 'medium',
   impact: 'inconclusive',
   confidence: 'high',
-  remediation: 'Raise scan.limits in bulwark.yaml if the file is expected to be this large, or inspect it by other means.',
+  remediation:
+    'Raise scan.limits in bulwark.yaml if the file is expected to be this large, or inspect it by other means.',
   references: SUPPLY_CHAIN,
 });
 
@@ -150,7 +152,8 @@ export const PKL_PROTO_ANOMALY = defineRule({
   name: 'protocol-anomaly',
   family: DOC,
   title: 'PROTO opcode in an unusual place',
-  description: 'A PROTO opcode appears after the start of a pickle. Pickle writers emit it only first; hand-made streams use it to confuse tools.',
+  description:
+    'A PROTO opcode appears after the start of a pickle. Pickle writers emit it only first; hand-made streams use it to confuse tools.',
   severity: 'low',
   impact: 'none',
   confidence: 'medium',

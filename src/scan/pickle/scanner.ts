@@ -76,5 +76,6 @@ export async function scanPickleStream(
       if (module.startsWith('joblib.')) ctx.addFormat('joblib');
     },
   });
-  if (!analysis.limited && !analysis.vm.error) ctx.addAnalysis(legacyTorch ? 'pickle-vm:pytorch-legacy' : 'pickle-vm');
+  if (!analysis.limited && !analysis.vm.error)
+    ctx.addAnalysis(legacyTorch ? 'pickle-vm:pytorch-legacy' : 'pickle-vm');
 }

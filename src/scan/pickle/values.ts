@@ -5,17 +5,7 @@ import type { GlobalVerdict } from './policy.js';
  * Bulk data (dicts, lists, numbers, strings in containers) stays as cheap tags inside the VM.
  */
 export type Box =
-  | null
-  | boolean
-  | number
-  | string
-  | BytesBox
-  | TagBox
-  | SymGlobal
-  | SymCall
-  | SymDict
-  | SymOther
-  | Box[];
+  null | boolean | number | string | BytesBox | TagBox | SymGlobal | SymCall | SymDict | SymList | SymOther | Box[];
 
 export interface BytesBox {
   t: 'bytes';
@@ -61,6 +51,13 @@ export interface SymDict {
   truncated: boolean;
 }
 
+/** A list whose items are tracked (call arguments). */
+export interface SymList {
+  t: 'list';
+  items: Box[];
+  truncated: boolean;
+}
+
 export interface SymOther {
   t: 'persid' | 'ext' | 'unknown';
   detail: Box;
@@ -77,6 +74,7 @@ export const TAG_BUFFER: TagBox = { t: 'tag', kind: 'buffer' };
 export function isSym(b: Box, t: 'global'): b is SymGlobal;
 export function isSym(b: Box, t: 'call'): b is SymCall;
 export function isSym(b: Box, t: 'dict'): b is SymDict;
+export function isSym(b: Box, t: 'list'): b is SymList;
 export function isSym(b: Box, t: string): boolean {
   return typeof b === 'object' && b !== null && !Array.isArray(b) && (b as { t: string }).t === t;
 }
@@ -111,11 +109,20 @@ function renderInner(b: Box, depth: number): string {
     case 'global':
       return `${b.module}.${b.name}`;
     case 'call': {
-      const args = Array.isArray(b.args) ? b.args.map((x) => renderInner(x, depth + 1)).join(', ') : renderInner(b.args, depth + 1);
+      const args = Array.isArray(b.args)
+        ? b.args.map((x) => renderInner(x, depth + 1)).join(', ')
+        : renderInner(b.args, depth + 1);
       return `${renderInner(b.callee, depth + 1)}(${args})`;
     }
+    case 'list': {
+      const items = b.items.slice(0, 8).map((x) => renderInner(x, depth + 1));
+      if (b.truncated || b.items.length > 8) items.push('…');
+      return `[${items.join(', ')}]`;
+    }
     case 'dict': {
-      const items = b.entries.slice(0, 8).map(([k, v]) => `${renderInner(k, depth + 1)}: ${renderInner(v, depth + 1)}`);
+      const items = b.entries
+        .slice(0, 8)
+        .map(([k, v]) => `${renderInner(k, depth + 1)}: ${renderInner(v, depth + 1)}`);
       if (b.truncated || b.entries.length > 8) items.push('…');
       return `{${items.join(', ')}}`;
     }

@@ -123,7 +123,8 @@ class VmError extends Error {
   }
 }
 
-const IDENT = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*(\.[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)*$/u;
+const IDENT =
+  /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*(\.[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)*$/u;
 
 export function isDottedIdentifier(s: string): boolean {
   return s.length > 0 && s.length < 1024 && IDENT.test(s);
@@ -264,7 +265,10 @@ export class PickleVM {
           this.trailing = { offset: this.pickleStart, bytes: offset + rest - this.pickleStart };
         } else if (!this.atStart || rest > 0 || this.skipRemaining > 0) {
           if (!this.probe) {
-            this.error ??= { message: 'stream ended inside a pickle (no STOP opcode)', offset: offset + rest };
+            this.error ??= {
+              message: 'stream ended inside a pickle (no STOP opcode)',
+              offset: offset + rest,
+            };
           }
         }
       }
@@ -328,7 +332,10 @@ export class PickleVM {
       if (cap > this.limits.maxStringArena) {
         cap = this.limits.maxStringArena;
         if (this.arenaLen + len > cap)
-          throw new LimitError('maxStringArena', `pickle keeps more than ${this.limits.maxStringArena} bytes of strings`);
+          throw new LimitError(
+            'maxStringArena',
+            `pickle keeps more than ${this.limits.maxStringArena} bytes of strings`,
+          );
       }
       const next = new Uint8Array(cap);
       next.set(this.arena.subarray(0, this.arenaLen));
@@ -799,7 +806,8 @@ export class PickleVM {
         }
         case OP.POP:
           if (this.sp > this.floor()) this.sp--;
-          else if (this.nmarks) this.nmarks--; // CPython: POP with an empty frame discards the mark
+          else if (this.nmarks)
+            this.nmarks--; // CPython: POP with an empty frame discards the mark
           else this.fail('POP from empty stack', abs);
           break;
         case OP.POP_MARK:
@@ -816,7 +824,11 @@ export class PickleVM {
         case OP.FLOAT: {
           const e = this.lineEnd(pos, abs);
           if (e < 0) return suspend();
-          if (!/^\s*[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?|inf|nan|infinity)\s*$/i.test(this.text(pos, e)))
+          if (
+            !/^\s*[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?|inf|nan|infinity)\s*$/i.test(
+              this.text(pos, e),
+            )
+          )
             this.fail('FLOAT: not a number', abs);
           pos = e + 1;
           this.push(K_FLOAT, 0, 0);
@@ -920,8 +932,16 @@ export class PickleVM {
         case OP.BINBYTES8:
         case OP.BYTEARRAY8: {
           if (pos + 8 > len) return suspend();
-          const n = buf[pos] + buf[pos + 1] * 2 ** 8 + buf[pos + 2] * 2 ** 16 + buf[pos + 3] * 2 ** 24 + buf[pos + 4] * 2 ** 32 + buf[pos + 5] * 2 ** 40 + buf[pos + 6] * 2 ** 48;
-          if (buf[pos + 7] !== 0 || n > Number.MAX_SAFE_INTEGER) this.fail(`${opName(op)}: length out of range`, abs);
+          const n =
+            buf[pos] +
+            buf[pos + 1] * 2 ** 8 +
+            buf[pos + 2] * 2 ** 16 +
+            buf[pos + 3] * 2 ** 24 +
+            buf[pos + 4] * 2 ** 32 +
+            buf[pos + 5] * 2 ** 40 +
+            buf[pos + 6] * 2 ** 48;
+          if (buf[pos + 7] !== 0 || n > Number.MAX_SAFE_INTEGER)
+            this.fail(`${opName(op)}: length out of range`, abs);
           const kind = op === OP.BINUNICODE8 ? K_STRC : K_BYTC;
           const r = this.sized(kind, pos + 8, n, abs, op === OP.BYTEARRAY8);
           if (r < 0) return suspend();
@@ -951,7 +971,10 @@ export class PickleVM {
           } else this.push(K_DICT, 0, 0);
           break;
         case OP.EMPTY_LIST:
-          this.push(K_LIST, 0, 0);
+          if (this.sp > 0 && this.sk[this.sp - 1] === K_OBJ && !this.probe) {
+            // Likely an argument of a call: track its items for evidence.
+            this.pushObj({ t: 'list', items: [], truncated: false });
+          } else this.push(K_LIST, 0, 0);
           break;
         case OP.EMPTY_SET:
           this.push(K_SET, 0, 0);
@@ -975,8 +998,16 @@ export class PickleVM {
           break;
         }
         case OP.LIST: {
-          this.sp = this.popMark(abs);
-          this.push(K_LIST, 0, 0);
+          const m = this.popMark(abs);
+          if (m > 0 && this.sk[m - 1] === K_OBJ && !this.probe) {
+            const items = this.boxRange(m, Math.min(this.sp, m + MAX_DICT_TRACK));
+            const truncated = this.sp - m > MAX_DICT_TRACK;
+            this.sp = m;
+            this.pushObj({ t: 'list', items, truncated });
+          } else {
+            this.sp = m;
+            this.push(K_LIST, 0, 0);
+          }
           break;
         }
         case OP.FROZENSET: {
@@ -1005,17 +1036,21 @@ export class PickleVM {
           this.need(2, abs);
           this.sp--;
           const target = this.sp - 1;
-          if (this.sk[target] === K_OBJ) this.mutation('APPEND', target, abs);
+          const tl = this.so[target];
+          if (this.sk[target] === K_OBJ && isSym(tl, 'list')) this.addListItems(tl, this.sp, this.sp + 1);
+          else if (this.sk[target] === K_OBJ) this.mutation('APPEND', target, abs);
           else if (this.sk[target] !== K_LIST) this.mutationOnTag('APPEND', target, abs);
           break;
         }
         case OP.APPENDS: {
           const m = this.popMark(abs);
           if (m === 0 || m - 1 < this.floor()) this.fail('APPENDS: no list below MARK', abs);
-          this.sp = m;
           const target = m - 1;
-          if (this.sk[target] === K_OBJ) this.mutation('APPENDS', target, abs);
+          const tl = this.so[target];
+          if (this.sk[target] === K_OBJ && isSym(tl, 'list')) this.addListItems(tl, m, this.sp);
+          else if (this.sk[target] === K_OBJ) this.mutation('APPENDS', target, abs, m);
           else if (this.sk[target] !== K_LIST) this.mutationOnTag('APPENDS', target, abs);
+          this.sp = m;
           break;
         }
         case OP.ADDITEMS: {
@@ -1067,7 +1102,10 @@ export class PickleVM {
           break;
         case OP.LONG_BINGET:
           if (pos + 4 > len) return suspend();
-          this.memoGet((buf[pos] | (buf[pos + 1] << 8) | (buf[pos + 2] << 16) | (buf[pos + 3] << 24)) >>> 0, abs);
+          this.memoGet(
+            (buf[pos] | (buf[pos + 1] << 8) | (buf[pos + 2] << 16) | (buf[pos + 3] << 24)) >>> 0,
+            abs,
+          );
           pos += 4;
           break;
         case OP.PUT: {
@@ -1229,14 +1267,26 @@ export class PickleVM {
           if (pos + 1 > len) return suspend();
           const p = buf[pos++];
           if (p > HIGHEST_PROTOCOL) this.fail(`unsupported pickle protocol ${p}`, abs);
-          if (this.opsInPickle > 1) this.anomaly(this.proto ? 'duplicate-proto' : 'misplaced-proto', `PROTO ${p} after the start of the pickle`, abs);
+          if (this.opsInPickle > 1)
+            this.anomaly(
+              this.proto ? 'duplicate-proto' : 'misplaced-proto',
+              `PROTO ${p} after the start of the pickle`,
+              abs,
+            );
           this.proto = p;
           if (p > this.highestProto) this.highestProto = p;
           break;
         }
         case OP.FRAME: {
           if (pos + 8 > len) return suspend();
-          const n = buf[pos] + buf[pos + 1] * 2 ** 8 + buf[pos + 2] * 2 ** 16 + buf[pos + 3] * 2 ** 24 + buf[pos + 4] * 2 ** 32 + buf[pos + 5] * 2 ** 40 + buf[pos + 6] * 2 ** 48;
+          const n =
+            buf[pos] +
+            buf[pos + 1] * 2 ** 8 +
+            buf[pos + 2] * 2 ** 16 +
+            buf[pos + 3] * 2 ** 24 +
+            buf[pos + 4] * 2 ** 32 +
+            buf[pos + 5] * 2 ** 40 +
+            buf[pos + 6] * 2 ** 48;
           if (buf[pos + 7] !== 0) this.fail('FRAME: length out of range', abs);
           pos += 8;
           if (this.frameEnd >= 0 && this.base + pos - 9 < this.frameEnd && !this.frameMismatchReported) {
@@ -1265,7 +1315,13 @@ export class PickleVM {
     const avail = buf.length - start;
     if (n <= avail && n <= this.limits.maxRetainedString) {
       if (bytearray) {
-        this.pushObj({ t: 'bytes', data: buf.slice(start, start + n), length: n, complete: true, bytearray: true });
+        this.pushObj({
+          t: 'bytes',
+          data: buf.slice(start, start + n),
+          length: n,
+          complete: true,
+          bytearray: true,
+        });
       } else {
         if (this.sp < this.minBufRef) this.minBufRef = this.sp;
         this.push(kind, start, n);
@@ -1296,6 +1352,16 @@ export class PickleVM {
     }
   }
 
+  private addListItems(l: { items: Box[]; truncated: boolean }, from: number, to: number): void {
+    for (let i = from; i < to; i++) {
+      if (l.items.length >= MAX_DICT_TRACK) {
+        l.truncated = true;
+        return;
+      }
+      l.items.push(this.boxAt(i));
+    }
+  }
+
   private recordBuild(target: Box, state: Box, abs: number): SymCall {
     const call: SymCall = { t: 'call', callee: target, args: [state], op: 'BUILD', offset: abs };
     this.hooks.onCall?.(call);
@@ -1320,7 +1386,12 @@ export class PickleVM {
 }
 
 function isDynamic(b: Box): boolean {
-  return typeof b === 'object' && b !== null && !Array.isArray(b) && (b.t === 'call' || b.t === 'global' || b.t === 'unknown' || b.t === 'ext' || b.t === 'persid');
+  return (
+    typeof b === 'object' &&
+    b !== null &&
+    !Array.isArray(b) &&
+    (b.t === 'call' || b.t === 'global' || b.t === 'unknown' || b.t === 'ext' || b.t === 'persid')
+  );
 }
 
 function describe(b: Box): string {
