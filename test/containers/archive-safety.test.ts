@@ -1,10 +1,24 @@
 import { describe, expect, it } from 'vitest';
 
-import { hardlinkEscapes, isUnsafeMemberPath, symlinkEscapes } from '../../src/scan/containers/archive-safety.js';
+import {
+  hardlinkEscapes,
+  isUnsafeMemberPath,
+  symlinkEscapes,
+} from '../../src/scan/containers/archive-safety.js';
 
 describe('isUnsafeMemberPath', () => {
   it('accepts ordinary relative paths', () => {
-    for (const p of ['a', 'a/b/c.pkl', 'archive/data.pkl', 'a/./b', 'dir/', '..a', 'a..', 'a/..b/c', '.hidden']) {
+    for (const p of [
+      'a',
+      'a/b/c.pkl',
+      'archive/data.pkl',
+      'a/./b',
+      'dir/',
+      '..a',
+      'a..',
+      'a/..b/c',
+      '.hidden',
+    ]) {
       expect(isUnsafeMemberPath(p), p).toBeNull();
     }
   });

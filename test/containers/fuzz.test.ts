@@ -11,8 +11,15 @@ import { BufferSource } from '../../src/scan/source.js';
 import { buildZip } from '../helpers/zip-writer.js';
 import { ctx, py, within } from './helpers.js';
 
-const PICKLE = Buffer.from('80049528000000000000008c05706f736978948c0673797374656d9493948c026c7394859452942e', 'hex');
+const PICKLE = Buffer.from(
+  '80049528000000000000008c05706f736978948c0673797374656d9493948c026c7394859452942e',
+  'hex',
+);
 const TEXT = Buffer.from('fuzzing the container layer with hostile bytes; '.repeat(40));
+
+/** Runs per property; raise with BULWARK_FUZZ_SCALE=10 for a longer local session. */
+const SCALE = Number(process.env.BULWARK_FUZZ_SCALE ?? '1') || 1;
+const runs = (n: number): number => Math.round(n * SCALE);
 
 const small = () =>
   ctx({
@@ -26,7 +33,9 @@ const small = () =>
 /** Only BulwarkErrors (ParseError, LimitError, E_UNSUPPORTED) may escape. */
 function expectBulwark(err: unknown): void {
   if (!(err instanceof BulwarkError)) {
-    throw new Error(`unexpected ${err instanceof Error ? `${err.name}: ${err.message}\n${err.stack}` : String(err)}`);
+    throw new Error(
+      `unexpected ${err instanceof Error ? `${err.name}: ${err.message}\n${err.stack}` : String(err)}`,
+    );
   }
 }
 
@@ -85,7 +94,12 @@ with zipfile.ZipFile(b, 'w') as z:
 sys.stdout.buffer.write(b.getvalue())
 `);
   zipBases = [
-    Buffer.from(buildZip([{ name: 'a/data.pkl', data: PICKLE, method: 0 }, { name: 'b', data: TEXT, method: 8 }])),
+    Buffer.from(
+      buildZip([
+        { name: 'a/data.pkl', data: PICKLE, method: 0 },
+        { name: 'b', data: TEXT, method: 8 },
+      ]),
+    ),
     Buffer.from(
       buildZip(
         [
@@ -96,7 +110,9 @@ sys.stdout.buffer.write(b.getvalue())
       ),
     ),
     Buffer.from(buildZip([{ name: 'z64', data: TEXT, method: 8, zip64: true }], { zip64Eocd: true })),
-    Buffer.from(buildZip([{ name: 'p', data: PICKLE, flags: 0x41, localName: 'q' }], { prefix: Buffer.from('MZ..') })),
+    Buffer.from(
+      buildZip([{ name: 'p', data: PICKLE, flags: 0x41, localName: 'q' }], { prefix: Buffer.from('MZ..') }),
+    ),
     pyZip,
   ];
   tarBases = [
@@ -111,7 +127,8 @@ for fmt in (tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT):
     sys.stdout.buffer.write(b.getvalue()); b.seek(0); b.truncate()
 `),
   ];
-  const pyc = (expr: string) => py(`import sys, bz2, lzma\nd = sys.stdin.buffer.read()\nsys.stdout.buffer.write(${expr})`, TEXT);
+  const pyc = (expr: string) =>
+    py(`import sys, bz2, lzma\nd = sys.stdin.buffer.read()\nsys.stdout.buffer.write(${expr})`, TEXT);
   streams = [
     ['gzip', zlib.gzipSync(TEXT)],
     ['zlib', zlib.deflateSync(TEXT)],
@@ -122,21 +139,31 @@ for fmt in (tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT):
 });
 
 describe('fuzz: ZIP reader', () => {
-  it('random bytes end in a listing or a BulwarkError', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 2048 }), zipish), (bytes) => within(exerciseZip(bytes), 10_000)),
-      { numRuns: 400 },
-    );
-  }, 120_000);
+  it(
+    'random bytes end in a listing or a BulwarkError',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 2048 }), zipish), (bytes) =>
+          within(exerciseZip(bytes), 10_000),
+        ),
+        { numRuns: runs(400) },
+      );
+    },
+    120_000 * SCALE,
+  );
 
-  it('mutated valid archives end in a listing or a BulwarkError', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.nat(), mutation, (which, m) =>
-        within(exerciseZip(mutate(zipBases[which % zipBases.length], m)), 10_000),
-      ),
-      { numRuns: 500 },
-    );
-  }, 180_000);
+  it(
+    'mutated valid archives end in a listing or a BulwarkError',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.nat(), mutation, (which, m) =>
+          within(exerciseZip(mutate(zipBases[which % zipBases.length], m)), 10_000),
+        ),
+        { numRuns: runs(500) },
+      );
+    },
+    180_000 * SCALE,
+  );
 });
 
 describe('fuzz: tar reader', () => {
@@ -150,38 +177,52 @@ describe('fuzz: tar reader', () => {
       expectBulwark(err);
     }
   }
-  it('random bytes end in a listing or a BulwarkError', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 3000 }), (b) => within(exerciseTar(b), 5_000)),
-      { numRuns: 300 },
-    );
-  });
-  it('mutated valid archives end in a listing or a BulwarkError', async () => {
-    await fc.assert(
-      fc.asyncProperty(mutation, (m) => within(exerciseTar(mutate(tarBases[0], m)), 5_000)),
-      { numRuns: 400 },
-    );
-  });
+  it(
+    'random bytes end in a listing or a BulwarkError',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 3000 }), (b) =>
+          within(exerciseTar(b), 5_000),
+        ),
+        { numRuns: runs(300) },
+      );
+    },
+    60_000 * SCALE,
+  );
+  it(
+    'mutated valid archives end in a listing or a BulwarkError',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(mutation, (m) => within(exerciseTar(mutate(tarBases[0], m)), 5_000)),
+        { numRuns: runs(400) },
+      );
+    },
+    60_000 * SCALE,
+  );
 });
 
 describe('fuzz: decompressors', () => {
-  it('mutated streams end in data or a BulwarkError', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.nat(), mutation, async (which, m) => {
-        const [kind, base] = streams[which % streams.length];
-        await within(
-          (async () => {
-            try {
-              const s = await decompressToSource(new BufferSource(mutate(base, m)), kind, small());
-              await s.close();
-            } catch (err) {
-              expectBulwark(err);
-            }
-          })(),
-          10_000,
-        );
-      }),
-      { numRuns: 300 },
-    );
-  }, 180_000);
+  it(
+    'mutated streams end in data or a BulwarkError',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.nat(), mutation, async (which, m) => {
+          const [kind, base] = streams[which % streams.length];
+          await within(
+            (async () => {
+              try {
+                const s = await decompressToSource(new BufferSource(mutate(base, m)), kind, small());
+                await s.close();
+              } catch (err) {
+                expectBulwark(err);
+              }
+            })(),
+            10_000,
+          );
+        }),
+        { numRuns: runs(300) },
+      );
+    },
+    180_000 * SCALE,
+  );
 });

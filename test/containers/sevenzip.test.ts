@@ -17,14 +17,22 @@ interface Fs {
 }
 type Factory = (o: Record<string, unknown>) => Promise<{ FS: Fs; callMain(a: string[]): number }>;
 
-const PICKLE = Buffer.from('80049528000000000000008c05706f736978948c0673797374656d9493948c026c7394859452942e', 'hex');
+const PICKLE = Buffer.from(
+  '80049528000000000000008c05706f736978948c0673797374656d9493948c026c7394859452942e',
+  'hex',
+);
 
 /** Builds 7z archives with a private 7-Zip instance (the one under test is not used to make fixtures). */
 let make: (files: Record<string, Uint8Array | string | { link: string }>, switches?: string[]) => Buffer;
 
 beforeAll(async () => {
   const factory = require('7z-wasm') as Factory;
-  const m = await factory({ stdout: () => undefined, stderr: () => undefined, print: () => undefined, printErr: () => undefined });
+  const m = await factory({
+    stdout: () => undefined,
+    stderr: () => undefined,
+    print: () => undefined,
+    printErr: () => undefined,
+  });
   let n = 0;
   make = (files, switches = []) => {
     const dir = `/fixture${++n}`;
@@ -79,7 +87,12 @@ describe('7z', () => {
 
   it('extracts nested files, flags escaping symlinks, skips directories', async () => {
     const a = make(
-      { 'model/data.pkl': PICKLE, 'model/version': '3\n', 'evil-link': { link: '../../etc/passwd' }, 'ok-link': { link: 'model/version' } },
+      {
+        'model/data.pkl': PICKLE,
+        'model/version': '3\n',
+        'evil-link': { link: '../../etc/passwd' },
+        'ok-link': { link: 'model/version' },
+      },
       ['-snl'],
     );
     const x = await extractSevenZip(new BufferSource(a), ctx());
@@ -130,11 +143,16 @@ describe('7z', () => {
   it('enforces size, ratio and member limits before extracting', async () => {
     const bomb = make({ 'zeros.bin': new Uint8Array(30 * 1024 * 1024) });
     expect(bomb.length).toBeLessThan(100_000);
-    await expect(extractSevenZip(new BufferSource(bomb), ctx({ maxDecompressedBytes: 1024 * 1024 }))).rejects.toMatchObject({
+    await expect(
+      extractSevenZip(new BufferSource(bomb), ctx({ maxDecompressedBytes: 1024 * 1024 })),
+    ).rejects.toMatchObject({
       limit: 'maxDecompressedBytes',
     });
     await expect(
-      extractSevenZip(new BufferSource(bomb), ctx({ ratioFloorBytes: 1024 * 1024, maxCompressionRatio: 100 })),
+      extractSevenZip(
+        new BufferSource(bomb),
+        ctx({ ratioFloorBytes: 1024 * 1024, maxCompressionRatio: 100 }),
+      ),
     ).rejects.toMatchObject({ limit: 'maxCompressionRatio' });
     const many = make(Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`f${i}`, 'x'])));
     await expect(listSevenZip(new BufferSource(many), { maxMembers: 5 })).rejects.toBeInstanceOf(LimitError);
@@ -146,10 +164,12 @@ describe('7z', () => {
   });
 
   it('rejects data that is not a 7z archive with ParseError', async () => {
-    await expect(listSevenZip(new BufferSource(Buffer.from('not an archive')), { maxMembers: 10 })).rejects.toBeInstanceOf(
-      ParseError,
-    );
+    await expect(
+      listSevenZip(new BufferSource(Buffer.from('not an archive')), { maxMembers: 10 }),
+    ).rejects.toBeInstanceOf(ParseError);
     const a = make({ 'a.txt': 'hello world' });
-    await expect(extractSevenZip(new BufferSource(a.subarray(0, a.length - 20)), ctx())).rejects.toBeInstanceOf(ParseError);
+    await expect(
+      extractSevenZip(new BufferSource(a.subarray(0, a.length - 20)), ctx()),
+    ).rejects.toBeInstanceOf(ParseError);
   });
 });

@@ -64,7 +64,14 @@ describe('readTar', () => {
       expect(l.truncated).toBe(false);
       expect(l.error).toBeUndefined();
       const names = l.entries.map((e) => e.name);
-      expect(names).toEqual(['model/data.pkl', 'model', 'link', 'hard', format === 'USTAR' ? 'short.pkl' : long, 'empty']);
+      expect(names).toEqual([
+        'model/data.pkl',
+        'model',
+        'link',
+        'hard',
+        format === 'USTAR' ? 'short.pkl' : long,
+        'empty',
+      ]);
       const [pkl, dir, link, hard, second, empty] = l.entries;
       expect(pkl.type).toBe('file');
       expect((await data(b, pkl)).toString('hex')).toBe(PICKLE_HEX);
@@ -80,7 +87,10 @@ describe('readTar', () => {
   }
 
   it('handles pax path/linkpath/size and non-ASCII names', async () => {
-    const b = pyTar('PAX', `[('modèle/データ.pkl', 'file', '${PICKLE_HEX}'), ('l', 'sym', '${'x/'.repeat(80)}y')]`);
+    const b = pyTar(
+      'PAX',
+      `[('modèle/データ.pkl', 'file', '${PICKLE_HEX}'), ('l', 'sym', '${'x/'.repeat(80)}y')]`,
+    );
     const l = await tar(b);
     expect(l.entries[0].name).toBe('modèle/データ.pkl');
     expect((await data(b, l.entries[0])).toString('hex')).toBe(PICKLE_HEX);
@@ -122,7 +132,9 @@ describe('readTar', () => {
   });
 
   it('a later bad header keeps earlier entries and reports the error', async () => {
-    const b = Buffer.from(pyTar('USTAR', `[('a.pkl', 'file', '${PICKLE_HEX}'), ('b.pkl', 'file', '${PICKLE_HEX}')]`));
+    const b = Buffer.from(
+      pyTar('USTAR', `[('a.pkl', 'file', '${PICKLE_HEX}'), ('b.pkl', 'file', '${PICKLE_HEX}')]`),
+    );
     b[1024] ^= 0xff; // second header (a.pkl data fits in one block)
     const l = await tar(b);
     expect(l.entries.map((e) => e.name)).toEqual(['a.pkl']);
@@ -157,7 +169,9 @@ describe('readTar', () => {
 
   it('enforces maxMembers and bounds extension headers', async () => {
     const spec = `[${Array.from({ length: 20 }, (_, i) => `('f${i}', 'file', '00')`).join(',')}]`;
-    await expect(readTar(new BufferSource(pyTar('USTAR', spec)), { maxMembers: 10 })).rejects.toBeInstanceOf(LimitError);
+    await expect(readTar(new BufferSource(pyTar('USTAR', spec)), { maxMembers: 10 })).rejects.toBeInstanceOf(
+      LimitError,
+    );
     const b = Buffer.from(pyTar('GNU', `[('${'n'.repeat(200)}', 'file', '00')]`));
     // make the GNU long-name header claim 2 GiB
     b.write('17777777777\0', 124, 'latin1');

@@ -537,7 +537,13 @@ async function decodeGzip(
   let pos = offset;
   let members = 0;
   while (pos < end) {
-    const body = await gzipHeader(src, pos, end);
+    let body: number;
+    try {
+      body = await gzipHeader(src, pos, end);
+    } catch (err) {
+      if (members === 0 || !(err instanceof ParseError)) throw err;
+      body = -1;
+    }
     if (body < 0) {
       if (members === 0) throw new ParseError('gzip: not a gzip stream', pos);
       anomalies.push('trailing-data');

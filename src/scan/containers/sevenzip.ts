@@ -448,7 +448,6 @@ export function listSevenZip(src: ByteSource, opts: { maxMembers: number }): Pro
 
 /** Name as 7-Zip's listing shows it: control characters become '_'. */
 function listingName(name: string): string {
-  // eslint-disable-next-line no-control-regex
   return name.replace(/[\x00-\x1f\x7f]/g, '_');
 }
 

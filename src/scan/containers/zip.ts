@@ -75,7 +75,6 @@ const SIG_CENTRAL = 0x02014b50;
 const SIG_EOCD = 0x06054b50;
 const SIG_ZIP64_EOCD = 0x06064b50;
 const SIG_ZIP64_LOCATOR = 0x07064b50;
-const SIG_DESCRIPTOR = 0x08074b50;
 
 /** Flag bits that are normal: deflate/lzma options (0x2, 0x4), data descriptor (0x8), UTF-8 names (0x800). */
 const NORMAL_FLAGS = 0x080e;

@@ -151,7 +151,19 @@ export class PicklePolicy {
         };
     }
 
-    // 5. Unknown. Standard-library gadgets are where bypasses live: treat unknown stdlib globals as dangerous.
+    // 5. A method or attribute reached through an allowlisted class (DataFrame.to_csv, AutoModel.from_pretrained):
+    // data pickles never do this, and it turns a harmless class into an arbitrary call.
+    if (nameParts.length > 1 && this.decide(module, nameParts[0]).class === 'allowed') {
+      return {
+        ...base,
+        class: 'denied',
+        severity: 'high',
+        reason: `${name} reaches the attribute ${nameParts.slice(1).join('.')} of the allowlisted ${module}.${nameParts[0]}; data pickles never call methods through a class`,
+        matched: 'attribute-of-allowed',
+      };
+    }
+
+    // 6. Unknown. Standard-library gadgets are where bypasses live: treat unknown stdlib globals as dangerous.
     const top = module.split('.')[0];
     if (STDLIB_MODULES.has(top)) {
       return {
