@@ -12,7 +12,6 @@ import {
   TAG_DICT,
   TAG_FLOAT,
   TAG_FROZENSET,
-  TAG_INT,
   TAG_LIST,
   TAG_SET,
   isSym,
@@ -379,7 +378,7 @@ export class PickleVM {
     this.mb = mb;
   }
 
-  private pushMark(offset: number): void {
+  private pushMark(): void {
     if (this.nmarks >= this.limits.maxMarkDepth)
       throw new LimitError('maxMarkDepth', `pickle nests more than ${this.limits.maxMarkDepth} MARKs`);
     if (this.nmarks === this.marks.length) {
@@ -387,7 +386,6 @@ export class PickleVM {
       m.set(this.marks);
       this.marks = m;
     }
-    void offset;
     this.marks[this.nmarks++] = this.sp;
   }
 
@@ -787,7 +785,7 @@ export class PickleVM {
       }
       switch (op) {
         case OP.MARK:
-          this.pushMark(abs);
+          this.pushMark();
           break;
         case OP.STOP: {
           if (this.sp === 0) this.fail('STOP with an empty stack', abs);
@@ -1039,7 +1037,6 @@ export class PickleVM {
           const tl = this.so[target];
           if (this.sk[target] === K_OBJ && isSym(tl, 'list')) this.addListItems(tl, this.sp, this.sp + 1);
           else if (this.sk[target] === K_OBJ) this.mutation('APPEND', target, abs);
-          else if (this.sk[target] !== K_LIST) this.mutationOnTag('APPEND', target, abs);
           break;
         }
         case OP.APPENDS: {
@@ -1049,7 +1046,6 @@ export class PickleVM {
           const tl = this.so[target];
           if (this.sk[target] === K_OBJ && isSym(tl, 'list')) this.addListItems(tl, m, this.sp);
           else if (this.sk[target] === K_OBJ) this.mutation('APPENDS', target, abs, m);
-          else if (this.sk[target] !== K_LIST) this.mutationOnTag('APPENDS', target, abs);
           this.sp = m;
           break;
         }
@@ -1069,7 +1065,7 @@ export class PickleVM {
             const o = this.so[target];
             if (isSym(o, 'dict')) this.addDictItems(o, this.sp - 2, this.sp);
             else this.mutation('SETITEM', target, abs, this.sp - 2);
-          } else if (tk !== K_DICT) this.mutationOnTag('SETITEM', target, abs);
+          }
           this.sp -= 2;
           break;
         }
@@ -1083,7 +1079,7 @@ export class PickleVM {
             const o = this.so[target];
             if (isSym(o, 'dict')) this.addDictItems(o, m, this.sp);
             else this.mutation('SETITEMS', target, abs, m);
-          } else if (tk !== K_DICT) this.mutationOnTag('SETITEMS', target, abs);
+          }
           this.sp = m;
           break;
         }
@@ -1164,9 +1160,9 @@ export class PickleVM {
           if (this.isStringKind(mk, this.so[mi]) && this.isStringKind(nk, this.so[ni])) {
             const module = modBox as string;
             const name = nameBox as string;
-            if (!this.checkGlobalNames(module, name, abs, 'STACK_GLOBAL')) {
-              this.pushObj(this.makeGlobal(module, name, abs, 'STACK_GLOBAL'));
-            } else this.pushObj(this.makeGlobal(module, name, abs, 'STACK_GLOBAL'));
+            // An unimportable name stops the real loader; it is still reported, in case a lenient loader follows.
+            this.checkGlobalNames(module, name, abs, 'STACK_GLOBAL');
+            this.pushObj(this.makeGlobal(module, name, abs, 'STACK_GLOBAL'));
           } else {
             if (this.probe) this.fail('STACK_GLOBAL requires str', abs);
             const dynamic = isDynamic(modBox) || isDynamic(nameBox);
@@ -1239,10 +1235,9 @@ export class PickleVM {
           if (this.sk[ti] === K_OBJ) {
             const target = this.so[ti];
             if (!this.probe) {
-              const call = this.recordBuild(target, state, abs);
+              this.recordBuild(target, state, abs);
               const inline = this.hooks.afterBuild?.(target, state, abs);
               if (inline) this.pendingInline = inline;
-              void call;
             }
           }
           break;
@@ -1362,10 +1357,8 @@ export class PickleVM {
     }
   }
 
-  private recordBuild(target: Box, state: Box, abs: number): SymCall {
-    const call: SymCall = { t: 'call', callee: target, args: [state], op: 'BUILD', offset: abs };
-    this.hooks.onCall?.(call);
-    return call;
+  private recordBuild(target: Box, state: Box, abs: number): void {
+    this.hooks.onCall?.({ t: 'call', callee: target, args: [state], op: 'BUILD', offset: abs });
   }
 
   /** An item setter / append on an object that is not a plain container: it calls a method of that object. */
@@ -1375,13 +1368,6 @@ export class PickleVM {
     const items = itemsFrom !== undefined ? this.boxRange(itemsFrom, Math.min(this.sp, itemsFrom + 8)) : [];
     const call: SymCall = { t: 'call', callee: t, args: items, op, offset: abs };
     this.hooks.onCall?.(call);
-  }
-
-  private mutationOnTag(op: string, target: number, abs: number): void {
-    void op;
-    void target;
-    void abs;
-    // Item setters on scalars/strings raise in the real loader; nothing is called.
   }
 }
 
@@ -1465,4 +1451,3 @@ function rawUnicodeEscape(raw: string): string {
   );
 }
 
-export { TAG_INT };
