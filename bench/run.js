@@ -521,8 +521,17 @@ function ensureCheckpoint(name, totalMB) {
 
 // ---------------------------------------------------------------------------------------------- measurements
 
+let commit = null;
+try {
+  commit = run('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']).stdout.trim();
+} catch {
+  // not a git checkout
+}
+const build = { commit, distBuiltAt: statSync(ENGINE).mtime.toISOString() };
+log(`library: dist built ${build.distBuiltAt}${commit ? `, checkout at ${commit}` : ''}`);
 const results = {
   machine,
+  build,
   startedAt: new Date().toISOString(),
   config: { PICKLE_MB, PREFIX_MB, CKPT_MB, CKPT_SMALL_MB, WORK },
   notes,

@@ -193,6 +193,9 @@ describe('decompressToSource', () => {
         Buffer.from([0x5d, 0, 0, 0x10, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5]),
       ],
       ['zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x01, 0x02])],
+      ...(['gzip', 'zlib', 'zfile', 'bzip2', 'xz', 'lzma', 'zstd'] as const).map(
+        (k): [CompressionKind, Buffer] => [k, Buffer.alloc(0)],
+      ),
     ];
     for (const [kind, data] of bad) {
       const err = await decompressToSource(new BufferSource(data), kind, ctx()).then(

@@ -573,6 +573,7 @@ async function decodeGzip(
     if (readU32(trailer, 4) !== size % 2 ** 32) pushOnce(anomalies, 'size-mismatch');
     pos = await skipZeros(src, trailerAt + 8, end);
   }
+  if (members === 0) throw new ParseError('gzip: empty input', offset);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -945,7 +946,9 @@ class LzmaDecoder {
   private readonly align = new Uint16Array(16).fill(1024);
   private readonly lenProbs = new Uint16Array(514).fill(1024);
   private readonly repLenProbs = new Uint16Array(514).fill(1024);
-  private range = 0xffffffff;
+  // range and code are uint32 values kept in int32 variables (fast small integers); compare them unsigned
+  // by flipping the sign bit.
+  private range = -1;
   private code = 0;
   private state = 0;
   private rep0 = 0;
@@ -984,7 +987,7 @@ class LzmaDecoder {
     this.lpMask = (1 << this.lp) - 1;
     this.dictSize = Math.max(4096, dictSize);
     this.literal = new Uint16Array(0x300 << (this.lc + this.lp)).fill(1024);
-    let initial = Math.min(this.dictSize, 1 << 20);
+    let initial = Math.min(this.dictSize, 1 << 16);
     if (knownSize !== null) initial = Math.max(4096, Math.min(initial, knownSize));
     this.window = new Uint8Array(initial);
   }
@@ -993,9 +996,9 @@ class LzmaDecoder {
   init(): void {
     if (this.nextByte() !== 0) throw new LzmaCorrupt('first range coder byte is not 0');
     let code = 0;
-    for (let i = 0; i < 4; i++) code = code * 256 + this.nextByte();
+    for (let i = 0; i < 4; i++) code = (code << 8) | this.nextByte();
     if (this.overread) throw new ParseError('lzma: truncated stream');
-    if (code === this.range) throw new LzmaCorrupt('bad range coder init');
+    if (code === -1) throw new LzmaCorrupt('bad range coder init');
     this.code = code;
     this.started = true;
   }
@@ -1007,27 +1010,30 @@ class LzmaDecoder {
   }
 
   private normalize(): void {
-    if (this.range < 0x1000000) {
-      this.range *= 256;
-      this.code = this.code * 256 + this.nextByte();
+    if ((this.range & 0xff000000) === 0) {
+      this.range <<= 8;
+      this.code = (this.code << 8) | this.nextByte();
     }
   }
 
   private bit(probs: Uint16Array, i: number): number {
     const p = probs[i];
-    const bound = (this.range >>> 11) * p;
+    const bound = Math.imul(this.range >>> 11, p);
     let b: number;
-    if (this.code < bound) {
+    if ((this.code ^ 0x80000000) < (bound ^ 0x80000000)) {
       this.range = bound;
       probs[i] = p + ((2048 - p) >>> 5);
       b = 0;
     } else {
-      this.range -= bound;
-      this.code -= bound;
+      this.range = (this.range - bound) | 0;
+      this.code = (this.code - bound) | 0;
       probs[i] = p - (p >>> 5);
       b = 1;
     }
-    this.normalize();
+    if ((this.range & 0xff000000) === 0) {
+      this.range <<= 8;
+      this.code = (this.code << 8) | this.nextByte();
+    }
     return b;
   }
 
@@ -1053,8 +1059,8 @@ class LzmaDecoder {
     for (let i = 0; i < numBits; i++) {
       this.range = this.range >>> 1;
       let b = 0;
-      if (this.code >= this.range) {
-        this.code -= this.range;
+      if ((this.code ^ 0x80000000) >= (this.range ^ 0x80000000)) {
+        this.code = (this.code - this.range) | 0;
         b = 1;
       }
       res = res * 2 + b;
@@ -1093,26 +1099,54 @@ class LzmaDecoder {
   private putByte(b: number): void {
     if (this.probing) throw new LzmaCorrupt('data after the declared size');
     this.window[this.winPos++] = b;
-    if (this.winPos === this.window.length) {
-      if (this.window.length < this.dictSize) {
-        const cap = Math.min(this.dictSize, this.window.length * 2);
-        if (cap > LZMA_MAX_WINDOW) {
-          throw new LimitError(
-            'lzma-dictionary',
-            `lzma: dictionary of ${this.dictSize} bytes needs more than ${LZMA_MAX_WINDOW} bytes of history`,
-          );
-        }
-        const next = new Uint8Array(cap);
-        next.set(this.window, 0);
-        this.window = next;
-      } else {
-        this.winPos = 0;
-        this.isFull = true;
-      }
-    }
+    if (this.winPos === this.window.length) this.windowFull();
     this.out[this.outPos++] = b;
     this.total++;
     if (this.outPos === LZMA_OUT_CHUNK) this.flush();
+  }
+
+  /** The write position reached the end of the window: grow it (up to the dictionary size) or wrap around. */
+  private windowFull(): void {
+    if (this.window.length < this.dictSize) {
+      const cap = Math.min(this.dictSize, this.window.length * 2);
+      if (cap > LZMA_MAX_WINDOW) {
+        throw new LimitError(
+          'lzma-dictionary',
+          `lzma: dictionary of ${this.dictSize} bytes needs more than ${LZMA_MAX_WINDOW} bytes of history`,
+        );
+      }
+      const next = new Uint8Array(cap);
+      next.set(this.window, 0);
+      this.window = next;
+    } else {
+      this.winPos = 0;
+      this.isFull = true;
+    }
+  }
+
+  /** Copies `n` bytes from `dist + 1` bytes back, in runs that stay inside the window and the output chunk. */
+  private copyMatch(dist: number, n: number): void {
+    if (this.probing) throw new LzmaCorrupt('data after the declared size');
+    while (n > 0) {
+      const w = this.window;
+      let from = this.winPos - dist - 1;
+      if (from < 0) from += w.length;
+      const run = Math.min(n, w.length - this.winPos, w.length - from, LZMA_OUT_CHUNK - this.outPos);
+      const o = this.out;
+      let to = this.winPos;
+      let op = this.outPos;
+      for (let i = 0; i < run; i++) {
+        const b = w[from + i];
+        w[to++] = b;
+        o[op++] = b;
+      }
+      this.winPos = to;
+      this.outPos = op;
+      this.total += run;
+      n -= run;
+      if (this.winPos === w.length) this.windowFull();
+      if (this.outPos === LZMA_OUT_CHUNK) this.flush();
+    }
   }
 
   flush(): void {
@@ -1195,8 +1229,7 @@ class LzmaDecoder {
     if (!this.distanceOk(this.rep0)) throw new LzmaCorrupt('distance out of range');
     let n = len + 2;
     if (this.knownSize !== null) n = Math.min(n, this.knownSize - this.total);
-    const dist = this.rep0;
-    for (let i = 0; i < n; i++) this.putByte(this.getByte(dist));
+    this.copyMatch(this.rep0, n);
   }
 
   /**
@@ -1342,6 +1375,7 @@ async function decodeLzmaAlone(
     streams++;
     if (known === null && !dec.sawEndMarker) throw new ParseError('lzma: missing end marker', pos);
   }
+  if (streams === 0) throw new ParseError('lzma: empty input', offset);
 }
 
 async function decodeLzmaZip(

@@ -675,7 +675,7 @@ export async function readZip(src: ByteSource, opts: { maxMembers: number }): Pr
     for (const a of cd.anomalies) pushOnce(anomalies, a);
     scanEnd = cd.cdStart;
     await parseCentralDirectory(src, cd, entries, anomalies, opts.maxMembers);
-    const r = new Reader(src, 16 * 1024);
+    const r = new Reader(src, 4 * 1024);
     const byOffset = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
     for (const e of byOffset) await attachLocal(r, size, e);
   }

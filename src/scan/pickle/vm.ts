@@ -1,5 +1,6 @@
 import type { Limits } from '../../core/limits.js';
 import { LimitError } from '../../core/errors.js';
+import { Memo } from './memo.js';
 import { OP, opName, HIGHEST_PROTOCOL } from './opcodes.js';
 import type { PicklePolicy } from './policy.js';
 import {
@@ -143,14 +144,9 @@ interface SavedState {
   sp: number;
   marks: Int32Array<ArrayBuffer>;
   nmarks: number;
-  mk: Uint8Array<ArrayBuffer>;
-  ma: Float64Array<ArrayBuffer>;
-  mb: Int32Array<ArrayBuffer>;
-  mo: Map<number, Box>;
-  memoLen: number;
-  sparse: Map<number, [number, number, number, Box | undefined]>;
+  memo: Memo;
   proto: number;
-  opsInPickle: number;
+  pickleStartOps: number;
   frameEnd: number;
 }
 
@@ -173,12 +169,7 @@ export class PickleVM {
   private marks = new Int32Array(64);
   private nmarks = 0;
   // memo
-  private mk = new Uint8Array(1024);
-  private ma = new Float64Array(1024);
-  private mb = new Int32Array(1024);
-  private mo = new Map<number, Box>();
-  private sparse = new Map<number, [number, number, number, Box | undefined]>();
-  private memoLen = 0;
+  private memo: Memo;
   // string arena for retained short strings
   private arena = new Uint8Array(64 * 1024);
   private arenaLen = 0;
@@ -195,7 +186,8 @@ export class PickleVM {
   private proto = 0;
   private pickles = 0;
   private opcodes = 0;
-  private opsInPickle = 0;
+  /** Value of `opcodes` when the current pickle started. */
+  private pickleStartOps = 0;
   private atStart = true;
   private pickleStart = 0;
   private endOffset = 0;
@@ -218,6 +210,7 @@ export class PickleVM {
     this.maxPickles = opts.maxPickles ?? Number.MAX_SAFE_INTEGER;
     this.base = opts.baseOffset ?? 0;
     this.startOffset = this.base;
+    this.memo = new Memo(Math.min(this.limits.maxMemo, 0x7fffffff));
     this.pickleStart = this.base;
     this.endOffset = this.base;
   }
@@ -289,7 +282,7 @@ export class PickleVM {
   // ---------------------------------------------------------------- internals
 
   private isTrailingCandidate(): boolean {
-    return this.pickles > 0 && !this.sawGlobalInPickle && this.opsInPickle < 64 && this.saved.length === 0;
+    return this.pickles > 0 && !this.sawGlobalInPickle && this.opcodes - this.pickleStartOps < 64 && this.saved.length === 0;
   }
 
   private fail(message: string, offset: number): never {
@@ -324,28 +317,32 @@ export class PickleVM {
     this.minBufRef = Number.MAX_SAFE_INTEGER;
   }
 
+  /** Copies bytes to the arena behind a 4-byte length prefix; returns the offset of the bytes. */
   private toArena(src: Uint8Array, start: number, len: number): number {
-    if (this.arenaLen + len > this.arena.length) {
+    const need = this.arenaLen + 4 + len;
+    if (need > this.arena.length) {
       let cap = this.arena.length * 2;
-      while (cap < this.arenaLen + len) cap *= 2;
+      while (cap < need) cap *= 2;
       if (cap > this.limits.maxStringArena) {
         cap = this.limits.maxStringArena;
-        if (this.arenaLen + len > cap)
-          throw new LimitError(
-            'maxStringArena',
-            `pickle keeps more than ${this.limits.maxStringArena} bytes of strings`,
-          );
+        if (need > cap)
+          throw new LimitError('maxStringArena', `pickle keeps more than ${this.limits.maxStringArena} bytes of strings`);
       }
       const next = new Uint8Array(cap);
       next.set(this.arena.subarray(0, this.arenaLen));
       this.arena = next;
     }
-    const off = this.arenaLen;
+    const a = this.arena;
+    let off = this.arenaLen;
+    a[off] = len & 0xff;
+    a[off + 1] = (len >>> 8) & 0xff;
+    a[off + 2] = (len >>> 16) & 0xff;
+    a[off + 3] = (len >>> 24) & 0xff;
+    off += 4;
     if (len <= SHORT_COPY) {
-      const a = this.arena;
       for (let i = 0; i < len; i++) a[off + i] = src[start + i];
-    } else this.arena.set(src.subarray(start, start + len), off);
-    this.arenaLen += len;
+    } else a.set(src.subarray(start, start + len), off);
+    this.arenaLen = off + len;
     return off;
   }
 
@@ -362,20 +359,6 @@ export class PickleVM {
     this.sk = sk;
     this.sa = sa;
     this.sb = sb;
-  }
-
-  private growMemo(idx: number): void {
-    let cap = this.mk.length;
-    while (cap <= idx) cap *= 2;
-    const mk = new Uint8Array(cap);
-    mk.set(this.mk);
-    const ma = new Float64Array(cap);
-    ma.set(this.ma);
-    const mb = new Int32Array(cap);
-    mb.set(this.mb);
-    this.mk = mk;
-    this.ma = ma;
-    this.mb = mb;
   }
 
   private pushMark(): void {
@@ -477,39 +460,33 @@ export class PickleVM {
     const i = this.sp - 1;
     let k = this.sk[i];
     let a = this.sa[i];
-    const b = this.sb[i];
     // Values pointing into the input buffer are copied to the arena so the memo never pins input chunks.
     if (k === K_STRC || k === K_BYTC || k === K_SSTRC) {
-      a = this.toArena(this.buf, a, b);
+      a = this.toArena(this.buf, a, this.sb[i]);
       k = k === K_STRC ? K_STRA : k === K_BYTC ? K_BYTA : K_SSTRA;
       this.sk[i] = k;
       this.sa[i] = a;
     }
-    if (idx < this.limits.maxMemo && idx < 0x7fffffff) {
-      if (idx >= this.mk.length) this.growMemo(idx);
-      if (this.mk[idx] === K_EMPTY) this.memoLen++;
-      this.mk[idx] = k;
-      this.ma[idx] = a;
-      this.mb[idx] = b;
-      if (k === K_OBJ) this.mo.set(idx, this.so[i]);
-      else if (this.mo.size && this.mo.has(idx)) this.mo.delete(idx);
-    } else {
-      if (!this.sparse.has(idx)) this.memoLen++;
-      this.sparse.set(idx, [k, a, b, k === K_OBJ ? this.so[i] : undefined]);
+    let o: Box | undefined;
+    if (k === K_OBJ) o = this.so[i];
+    else if (k === K_INT && (a | 0) !== a) {
+      // Integers outside 32 bits are kept as objects (the memo payload is 32-bit).
+      k = K_OBJ;
+      o = a;
     }
-    if (this.memoLen > this.limits.maxMemo)
+    this.memo.put(idx, k, a | 0, o);
+    if (this.memo.count > this.limits.maxMemo)
       throw new LimitError('maxMemo', `pickle memo exceeds ${this.limits.maxMemo} entries`);
   }
 
   private memoGet(idx: number, offset: number): void {
-    if (idx < this.mk.length && this.mk[idx] !== K_EMPTY) {
-      const k = this.mk[idx];
-      this.push(k, this.ma[idx], this.mb[idx], k === K_OBJ ? this.mo.get(idx) : undefined);
-      return;
-    }
-    const s = this.sparse.get(idx);
-    if (s) {
-      this.push(s[0], s[1], s[2], s[3]);
+    const k = this.memo.get(idx);
+    if (k !== K_EMPTY) {
+      const a = this.memo.a;
+      if (k === K_STRA || k === K_BYTA || k === K_SSTRA) {
+        const ar = this.arena;
+        this.push(k, a, ar[a - 4] | (ar[a - 3] << 8) | (ar[a - 2] << 16) | (ar[a - 1] << 24));
+      } else this.push(k, a, 0, k === K_OBJ ? this.memo.o : undefined);
       return;
     }
     // The real unpickler raises here; record it and continue with an unknown value so later opcodes are still seen.
@@ -582,19 +559,14 @@ export class PickleVM {
   private startPickle(): void {
     this.atStart = false;
     this.pickleStart = this.base;
-    this.opsInPickle = 0;
+    this.pickleStartOps = this.opcodes;
     this.sawGlobalInPickle = false;
     this.proto = 0;
     this.sp = 0;
     this.nmarks = 0;
     this.so = [];
     this.frameEnd = -1;
-    if (this.memoLen || this.sparse.size) {
-      this.mk.fill(0);
-      this.mo.clear();
-      this.sparse.clear();
-      this.memoLen = 0;
-    }
+    this.memo.clear();
   }
 
   private saveForInlinePickle(): void {
@@ -606,14 +578,9 @@ export class PickleVM {
       sp: this.sp,
       marks: this.marks,
       nmarks: this.nmarks,
-      mk: this.mk,
-      ma: this.ma,
-      mb: this.mb,
-      mo: this.mo,
-      memoLen: this.memoLen,
-      sparse: this.sparse,
+      memo: this.memo,
       proto: this.proto,
-      opsInPickle: this.opsInPickle,
+      pickleStartOps: this.pickleStartOps,
       frameEnd: this.frameEnd,
     });
     if (this.saved.length > this.limits.maxNestedPickleDepth + 4)
@@ -625,14 +592,9 @@ export class PickleVM {
     this.sp = 0;
     this.marks = new Int32Array(16);
     this.nmarks = 0;
-    this.mk = new Uint8Array(256);
-    this.ma = new Float64Array(256);
-    this.mb = new Int32Array(256);
-    this.mo = new Map();
-    this.sparse = new Map();
-    this.memoLen = 0;
+    this.memo = new Memo(Math.min(this.limits.maxMemo, 0x7fffffff));
     this.proto = 0;
-    this.opsInPickle = 0;
+    this.pickleStartOps = this.opcodes;
     this.frameEnd = -1;
   }
 
@@ -645,16 +607,18 @@ export class PickleVM {
     this.sp = s.sp;
     this.marks = s.marks;
     this.nmarks = s.nmarks;
-    this.mk = s.mk;
-    this.ma = s.ma;
-    this.mb = s.mb;
-    this.mo = s.mo;
-    this.memoLen = s.memoLen;
-    this.sparse = s.sparse;
+    this.memo = s.memo;
     this.proto = s.proto;
-    this.opsInPickle = s.opsInPickle;
+    this.pickleStartOps = s.pickleStartOps;
     this.frameEnd = -1; // the outer frame ended before the inline pickle was written
     this.minBufRef = 0;
+  }
+
+  /** Keeps the bytes of an incomplete opcode for the next chunk; `counted` undoes the opcode count. */
+  private suspend(buf: Uint8Array, opStart: number, counted: boolean): void {
+    if (counted) this.opcodes--;
+    this.leftover = buf.slice(opStart);
+    this.base += opStart;
   }
 
   private run(): void {
@@ -699,18 +663,7 @@ export class PickleVM {
     const checkEvery = 1 << 20;
     let sinceCheck = 0;
 
-    let counted = false;
-    const suspend = (): void => {
-      if (counted) {
-        this.opcodes--;
-        this.opsInPickle--;
-      }
-      this.leftover = buf.slice(opStart);
-      this.base += opStart;
-    };
-
     while (true) {
-      counted = false;
       if (this.pendingInline) {
         const inl = this.pendingInline;
         // joblib writes array data after committing the current frame: the frame must end here.
@@ -718,17 +671,8 @@ export class PickleVM {
         if (inl.type === 'raw') {
           let p = pos;
           if (inl.alignmentPrefix) {
-            if (p >= len) {
-              opStart = pos;
-              suspend();
-              return;
-            }
+            if (p >= len || p + 1 + buf[p] > len) return this.suspend(buf, pos, false);
             const pad = buf[p];
-            if (p + 1 + pad > len) {
-              opStart = pos;
-              suspend();
-              return;
-            }
             p += 1 + pad;
           }
           this.pendingInline = null;
@@ -776,8 +720,6 @@ export class PickleVM {
       }
       const op = buf[pos++];
       this.opcodes++;
-      this.opsInPickle++;
-      counted = true;
       if (++sinceCheck >= checkEvery) {
         sinceCheck = 0;
         if (this.opcodes > limits.maxOpcodes)
@@ -821,7 +763,7 @@ export class PickleVM {
         }
         case OP.FLOAT: {
           const e = this.lineEnd(pos, abs);
-          if (e < 0) return suspend();
+          if (e < 0) return this.suspend(buf, opStart, true);
           if (
             !/^\s*[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?|inf|nan|infinity)\s*$/i.test(
               this.text(pos, e),
@@ -834,7 +776,7 @@ export class PickleVM {
         }
         case OP.INT: {
           const e = this.lineEnd(pos, abs);
-          if (e < 0) return suspend();
+          if (e < 0) return this.suspend(buf, opStart, true);
           const t = this.text(pos, e);
           pos = e + 1;
           if (t === '01') this.push(K_TRUE, 0, 0);
@@ -847,7 +789,7 @@ export class PickleVM {
         }
         case OP.LONG: {
           const e = this.lineEnd(pos, abs);
-          if (e < 0) return suspend();
+          if (e < 0) return this.suspend(buf, opStart, true);
           const t = this.text(pos, e);
           pos = e + 1;
           if (!/^\s*[-+]?\d+L?\s*$/.test(t)) this.fail('LONG: not an integer', abs);
@@ -855,34 +797,34 @@ export class PickleVM {
           break;
         }
         case OP.BININT: {
-          if (pos + 4 > len) return suspend();
+          if (pos + 4 > len) return this.suspend(buf, opStart, true);
           this.push(K_INT, buf[pos] | (buf[pos + 1] << 8) | (buf[pos + 2] << 16) | (buf[pos + 3] << 24), 0);
           pos += 4;
           break;
         }
         case OP.BININT1:
-          if (pos + 1 > len) return suspend();
+          if (pos + 1 > len) return this.suspend(buf, opStart, true);
           this.push(K_INT, buf[pos++], 0);
           break;
         case OP.BININT2:
-          if (pos + 2 > len) return suspend();
+          if (pos + 2 > len) return this.suspend(buf, opStart, true);
           this.push(K_INT, buf[pos] | (buf[pos + 1] << 8), 0);
           pos += 2;
           break;
         case OP.LONG1: {
-          if (pos + 1 > len) return suspend();
+          if (pos + 1 > len) return this.suspend(buf, opStart, true);
           const n = buf[pos];
-          if (pos + 1 + n > len) return suspend();
+          if (pos + 1 + n > len) return this.suspend(buf, opStart, true);
           this.push(K_INT, littleSigned(buf, pos + 1, n), 0);
           pos += 1 + n;
           break;
         }
         case OP.LONG4: {
-          if (pos + 4 > len) return suspend();
+          if (pos + 4 > len) return this.suspend(buf, opStart, true);
           const n = buf[pos] | (buf[pos + 1] << 8) | (buf[pos + 2] << 16) | (buf[pos + 3] << 24);
           if (n < 0) this.fail('LONG4: negative byte count', abs);
           if (n > limits.maxRetainedString) this.fail('LONG4: integer too large', abs);
-          if (pos + 4 + n > len) return suspend();
+          if (pos + 4 + n > len) return this.suspend(buf, opStart, true);
           this.push(K_INT, littleSigned(buf, pos + 4, n), 0);
           pos += 4 + n;
           break;
@@ -897,16 +839,16 @@ export class PickleVM {
           this.push(K_FALSE, 0, 0);
           break;
         case OP.BINFLOAT:
-          if (pos + 8 > len) return suspend();
+          if (pos + 8 > len) return this.suspend(buf, opStart, true);
           pos += 8;
           this.push(K_FLOAT, 0, 0);
           break;
         case OP.SHORT_BINUNICODE:
         case OP.SHORT_BINBYTES:
         case OP.SHORT_BINSTRING: {
-          if (pos + 1 > len) return suspend();
+          if (pos + 1 > len) return this.suspend(buf, opStart, true);
           const n = buf[pos];
-          if (pos + 1 + n > len) return suspend();
+          if (pos + 1 + n > len) return this.suspend(buf, opStart, true);
           const kind = op === OP.SHORT_BINUNICODE ? K_STRC : op === OP.SHORT_BINBYTES ? K_BYTC : K_SSTRC;
           if (this.sp < this.minBufRef) this.minBufRef = this.sp;
           this.push(kind, pos + 1, n);
@@ -916,20 +858,20 @@ export class PickleVM {
         case OP.BINUNICODE:
         case OP.BINBYTES:
         case OP.BINSTRING: {
-          if (pos + 4 > len) return suspend();
+          if (pos + 4 > len) return this.suspend(buf, opStart, true);
           let n = buf[pos] | (buf[pos + 1] << 8) | (buf[pos + 2] << 16) | (buf[pos + 3] << 24);
           if (op !== OP.BINSTRING) n = n >>> 0;
           else if (n < 0) this.fail('BINSTRING: negative length', abs);
           const kind = op === OP.BINUNICODE ? K_STRC : op === OP.BINBYTES ? K_BYTC : K_SSTRC;
           const r = this.sized(kind, pos + 4, n, abs);
-          if (r < 0) return suspend();
+          if (r < 0) return this.suspend(buf, opStart, true);
           pos = r;
           break;
         }
         case OP.BINUNICODE8:
         case OP.BINBYTES8:
         case OP.BYTEARRAY8: {
-          if (pos + 8 > len) return suspend();
+          if (pos + 8 > len) return this.suspend(buf, opStart, true);
           const n =
             buf[pos] +
             buf[pos + 1] * 2 ** 8 +
@@ -942,13 +884,13 @@ export class PickleVM {
             this.fail(`${opName(op)}: length out of range`, abs);
           const kind = op === OP.BINUNICODE8 ? K_STRC : K_BYTC;
           const r = this.sized(kind, pos + 8, n, abs, op === OP.BYTEARRAY8);
-          if (r < 0) return suspend();
+          if (r < 0) return this.suspend(buf, opStart, true);
           pos = r;
           break;
         }
         case OP.STRING: {
           const e = this.lineEnd(pos, abs);
-          if (e < 0) return suspend();
+          if (e < 0) return this.suspend(buf, opStart, true);
           const raw = latin1(buf.subarray(pos, e)).replace(/\r$/, '');
           pos = e + 1;
           this.pushObj(unquotePy2String(raw, () => this.fail('STRING: not a quoted string', abs)));
@@ -956,7 +898,7 @@ export class PickleVM {
         }
         case OP.UNICODE: {
           const e = this.lineEnd(pos, abs);
-          if (e < 0) return suspend();
+          if (e < 0) return this.suspend(buf, opStart, true);
           const raw = latin1(buf.subarray(pos, e));
           pos = e + 1;
           this.pushObj(rawUnicodeEscape(raw));
@@ -1085,7 +1027,7 @@ export class PickleVM {
         }
         case OP.GET: {
           const e = this.lineEnd(pos, abs);
-          if (e < 0) return suspend();
+          if (e < 0) return this.suspend(buf, opStart, true);
           const t = this.text(pos, e);
           pos = e + 1;
           if (!/^\s*\d+\s*$/.test(t)) this.fail('GET: bad memo key', abs);
@@ -1093,11 +1035,11 @@ export class PickleVM {
           break;
         }
         case OP.BINGET:
-          if (pos + 1 > len) return suspend();
+          if (pos + 1 > len) return this.suspend(buf, opStart, true);
           this.memoGet(buf[pos++], abs);
           break;
         case OP.LONG_BINGET:
-          if (pos + 4 > len) return suspend();
+          if (pos + 4 > len) return this.suspend(buf, opStart, true);
           this.memoGet(
             (buf[pos] | (buf[pos + 1] << 8) | (buf[pos + 2] << 16) | (buf[pos + 3] << 24)) >>> 0,
             abs,
@@ -1106,7 +1048,7 @@ export class PickleVM {
           break;
         case OP.PUT: {
           const e = this.lineEnd(pos, abs);
-          if (e < 0) return suspend();
+          if (e < 0) return this.suspend(buf, opStart, true);
           const t = this.text(pos, e);
           pos = e + 1;
           if (!/^\s*\d+\s*$/.test(t)) this.fail('PUT: bad memo key', abs);
@@ -1114,25 +1056,25 @@ export class PickleVM {
           break;
         }
         case OP.BINPUT:
-          if (pos + 1 > len) return suspend();
+          if (pos + 1 > len) return this.suspend(buf, opStart, true);
           this.memoPut(buf[pos++], abs);
           break;
         case OP.LONG_BINPUT: {
-          if (pos + 4 > len) return suspend();
+          if (pos + 4 > len) return this.suspend(buf, opStart, true);
           const idx = (buf[pos] | (buf[pos + 1] << 8) | (buf[pos + 2] << 16) | (buf[pos + 3] << 24)) >>> 0;
           pos += 4;
           this.memoPut(idx, abs);
           break;
         }
         case OP.MEMOIZE:
-          this.memoPut(this.memoLen, abs);
+          this.memoPut(this.memo.count, abs);
           break;
         case OP.GLOBAL:
         case OP.INST: {
           const e1 = this.lineEnd(pos, abs);
-          if (e1 < 0) return suspend();
+          if (e1 < 0) return this.suspend(buf, opStart, true);
           const e2 = this.lineEnd(e1 + 1, abs);
-          if (e2 < 0) return suspend();
+          if (e2 < 0) return this.suspend(buf, opStart, true);
           const module = this.text(pos, e1);
           const name = this.text(e1 + 1, e2);
           pos = e2 + 1;
@@ -1183,7 +1125,7 @@ export class PickleVM {
         case OP.EXT2:
         case OP.EXT4: {
           const n = op === OP.EXT1 ? 1 : op === OP.EXT2 ? 2 : 4;
-          if (pos + n > len) return suspend();
+          if (pos + n > len) return this.suspend(buf, opStart, true);
           let code = 0;
           for (let i = n - 1; i >= 0; i--) code = code * 256 + buf[pos + i];
           pos += n;
@@ -1244,7 +1186,7 @@ export class PickleVM {
         }
         case OP.PERSID: {
           const e = this.lineEnd(pos, abs);
-          if (e < 0) return suspend();
+          if (e < 0) return this.suspend(buf, opStart, true);
           const pid = latin1(buf.subarray(pos, e));
           pos = e + 1;
           this.pushObj({ t: 'persid', detail: pid });
@@ -1259,10 +1201,10 @@ export class PickleVM {
           break;
         }
         case OP.PROTO: {
-          if (pos + 1 > len) return suspend();
+          if (pos + 1 > len) return this.suspend(buf, opStart, true);
           const p = buf[pos++];
           if (p > HIGHEST_PROTOCOL) this.fail(`unsupported pickle protocol ${p}`, abs);
-          if (this.opsInPickle > 1)
+          if (this.opcodes - this.pickleStartOps > 1)
             this.anomaly(
               this.proto ? 'duplicate-proto' : 'misplaced-proto',
               `PROTO ${p} after the start of the pickle`,
@@ -1273,7 +1215,7 @@ export class PickleVM {
           break;
         }
         case OP.FRAME: {
-          if (pos + 8 > len) return suspend();
+          if (pos + 8 > len) return this.suspend(buf, opStart, true);
           const n =
             buf[pos] +
             buf[pos + 1] * 2 ** 8 +
