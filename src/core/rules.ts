@@ -19,6 +19,16 @@ export interface RuleMeta {
 }
 
 const registry = new Map<string, RuleMeta>();
+const families = new Map<string, string>();
+
+/** Declares a rule family and the introduction of its docs page (docs/rules/<family>.md). */
+export function defineRuleFamily(id: string, intro: string): void {
+  families.set(id, intro);
+}
+
+export function ruleFamilyIntro(id: string): string | undefined {
+  return families.get(id);
+}
 
 export function defineRule(meta: RuleMeta): RuleMeta {
   if (!/^BW-[A-Z0-9]+-\d{3}$/.test(meta.id)) throw new Error(`bad rule id ${meta.id}`);

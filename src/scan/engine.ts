@@ -222,6 +222,8 @@ async function collect(p: string, options: ScanOptions, out: Target[]): Promise<
 
 /** Per-file state shared by every context of that file. */
 class FileScan {
+  /** Absolute path on disk, when scanning a file. */
+  diskPath?: string;
   readonly findings: Finding[] = [];
   readonly formats: string[] = [];
   readonly analyses: string[] = [];
@@ -254,6 +256,7 @@ export async function scanOneFile(
 ): Promise<FileResult> {
   const started = Date.now();
   const fs = new FileScan(t.display, limits, policy);
+  fs.diskPath = path.resolve(t.abs);
   let source: FileSource | undefined;
   let skipped: string | undefined;
   try {
@@ -312,6 +315,7 @@ function makeContext(
     policy,
     location: location(),
     depth,
+    diskPath: depth === 0 && fs.diskPath ? fs.diskPath : undefined,
     budget: fs.budget,
     report(rule, init) {
       const { offset, inner: extra, ...rest } = init;

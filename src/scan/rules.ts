@@ -1,4 +1,10 @@
-import { defineRule } from '../core/rules.js';
+import { defineRule, defineRuleFamily } from '../core/rules.js';
+
+defineRuleFamily(
+  'general',
+  `Rules that apply to every file, whatever its format.`,
+);
+
 
 const SUPPLY_CHAIN = { atlas: ['AML.T0010.003'], owaspMl: ['ML06'] };
 

@@ -28,6 +28,8 @@ export interface ScanContext {
   readonly location: Location;
   /** Container nesting depth of this content (0 = a file on disk). */
   readonly depth: number;
+  /** Absolute path on disk of the content, when it is a file itself (depth 0, not an in-memory scan). */
+  readonly diskPath?: string;
   readonly budget: Budget;
   /** Record a finding of `rule` at this content (offset optional). */
   report(

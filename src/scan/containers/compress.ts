@@ -182,6 +182,9 @@ function writeFully(fd: number, chunk: Uint8Array): void {
 /** Maps whatever a decoder threw to a BulwarkError (ParseError unless it already is one). */
 export function toBulwarkError(err: unknown, label: string): BulwarkError {
   if (err instanceof BulwarkError) return err;
+  if (err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string') {
+    return new BulwarkError('E_IO', `${label}: ${err.message}`, { cause: err });
+  }
   if (err instanceof RangeError && /alloc|memory|too large|Invalid array length/i.test(err.message)) {
     return new LimitError('memory', `${label}: out of memory while decoding (${err.message})`);
   }
@@ -378,7 +381,7 @@ export async function decodeIntoSink(
       await decodeGzip(src, offset, end, sink, ctx, anomalies);
       break;
     case 'bzip2':
-      await decodeBzip2(src, offset, end, sink, anomalies);
+      await decodeBzip2(src, offset, end, sink, ctx, anomalies);
       break;
     case 'xz':
       await decodeXz(src, offset, end, sink, anomalies);
@@ -616,8 +619,10 @@ async function decodeBzip2(
   offset: number,
   end: number,
   sink: BoundedSink,
+  ctx: DecodeContext,
   anomalies: string[],
 ): Promise<void> {
+  let streams = 1;
   const Bunzip = loadBunzip();
   let buf: Uint8Array = new Uint8Array(0);
   let base = offset; // file offset of buf[0]
@@ -702,6 +707,9 @@ async function decodeBzip2(
     if (!(await isStreamStart())) {
       if ((await skipZeros(src, pos, end)) < end) anomalies.push('trailing-data');
       return;
+    }
+    if (++streams > ctx.limits.maxMembers) {
+      throw new LimitError('maxMembers', `bzip2: more than ${ctx.limits.maxMembers} streams`);
     }
     await fill(BZ_WINDOW);
     try {
@@ -843,12 +851,14 @@ async function decodeXzStream(src: ByteSource, start: number, end: number, sink:
  */
 async function findXzStreamEnd(src: ByteSource, start: number, end: number): Promise<number> {
   let pos = start + 12;
+  let tries = 0;
   while (pos < end) {
     const chunk = await src.read(pos, Math.min(READ_CHUNK + 1, end - pos));
     if (chunk.length < 2) return -1;
     for (let i = chunk.indexOf(0x59); i >= 0 && i + 1 < chunk.length; i = chunk.indexOf(0x59, i + 1)) {
       const footerEnd = pos + i + 2;
       if (chunk[i + 1] !== 0x5a || (footerEnd - start) % 4 !== 0 || footerEnd - start < 32) continue;
+      if (++tries > 4096) return -1; // hostile input full of fake footers
       const streams = await splitXzStreams(src, start, footerEnd, true);
       if (streams && streams.length === 1 && streams[0].start === start) return footerEnd;
     }
@@ -1355,6 +1365,9 @@ async function decodeLzmaAlone(
       if (streams === 0) throw new ParseError('lzma: truncated or invalid header', pos);
       anomalies.push('trailing-data');
       return;
+    }
+    if (streams >= ctx.limits.maxMembers) {
+      throw new LimitError('maxMembers', `lzma: more than ${ctx.limits.maxMembers} streams`);
     }
     const dict = readU32(h, 1);
     let known: number | null = null;

@@ -1,4 +1,22 @@
-import { defineRule } from '../../core/rules.js';
+import { defineRule, defineRuleFamily } from '../../core/rules.js';
+
+defineRuleFamily(
+  'pytorch',
+  `PyTorch files are recognised by content: ZIP checkpoints (\`<prefix>/data.pkl\` plus raw tensor storages that
+are never read), legacy stacked-pickle checkpoints (all five pickles are analysed, whatever the magic number
+says), and TorchScript archives (\`code/\` + \`constants.pkl\`), whose pickles are analysed with TorchScript's own
+\`__torch__\` class namespace allowed.`,
+);
+
+defineRuleFamily(
+  'archive',
+  `Containers are opened by content, never by extension: ZIP (including PyTorch checkpoints and \`.npz\`), tar,
+7z, gzip, bzip2, xz, lzma and zlib (including joblib's \`compress=\` variants), recursively up to a depth limit,
+with limits on members, decompressed size and compression ratio. The ZIP reader is as tolerant as PyTorch's:
+it ignores CRCs and flag bits, reads data at the local header's own offsets, and finds members that exist only in
+local headers — then reports every disagreement, because each is a known scanner bypass. Members are selected
+by content. Member names are never used to write files, and links are never followed.`,
+);
 
 const REFS = { atlas: ['AML.T0010.003'], owaspMl: ['ML06'] };
 const FAMILY = 'archive';

@@ -1,8 +1,14 @@
 import { ParseError } from '../../core/errors.js';
-import { defineRule } from '../../core/rules.js';
+import { defineRule, defineRuleFamily } from '../../core/rules.js';
 import { scanPickleStream } from '../pickle/scanner.js';
 import { SliceSource, type ByteSource } from '../source.js';
 import type { FormatScanner, ScanContext, SniffInput } from '../types.js';
+
+defineRuleFamily(
+  'numpy',
+  `\`.npy\` files are parsed from their header. Numeric arrays need no further analysis (only the header is read).
+Object arrays carry a pickle after the header, which is analysed with the pickle rules.`,
+);
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 

@@ -1,4 +1,44 @@
-import { defineRule } from '../../core/rules.js';
+import { defineRule, defineRuleFamily } from '../../core/rules.js';
+
+defineRuleFamily(
+  'pickle',
+  `Pickle is Python's object serialisation. Loading a pickle runs a small stack machine whose instructions can
+import any Python global and call it, so \`pickle.load\`, \`torch.load(weights_only=False)\`, \`joblib.load\` and
+\`numpy.load(allow_pickle=True)\` run whatever the file says. Bulwark never unpickles. It executes every opcode of
+protocols 0–5 on a **symbolic** machine: globals are resolved from the symbolic stack and memo (so memo
+indirection, decoy strings and type confusion cannot hide them), every call is recorded (REDUCE, INST, OBJ,
+NEWOBJ, NEWOBJ_EX, BUILD, item setters on non-containers), concatenated pickles are all analysed, a stream that
+breaks after a payload still reports the payload, FRAME/opcode disagreements are detected, and opcodes, memo,
+stack, nesting and string sizes are bounded.
+
+### Policy: default-deny
+
+Each imported global is classified, after alias normalisation (\`posix\`/\`nt\` → \`os\`, \`_operator\` → \`operator\`,
+\`_pickle\`/\`cPickle\` → \`pickle\`, \`_io\` → \`io\`, \`__builtin__\` → \`builtins\`, \`httplib\` → \`http.client\`):
+
+1. **denied** when the full dotted path, any parent package, or any module reached through a dotted attribute
+   name (\`pathlib\` + \`os.system\`) is on the denylist → BW-PKL-001 (malicious);
+2. **allowed** when it is on the allowlist of globals real ML files use (PyTorch storages and tensor rebuilders,
+   NumPy reconstruction, collections, scikit-learn / XGBoost / LightGBM / transformers / pandas classes…);
+3. a **standard-library** global that is not allowlisted is treated as dangerous (the stdlib is where every
+   published gadget lives) → BW-PKL-001 with severity high;
+4. anything else is **unknown** → BW-PKL-002 (suspicious), naming the global.
+
+Extend both lists in \`bulwark.yaml\` (see [configuration](../configuration.md)):
+
+\`\`\`yaml
+pickle:
+  allow:
+    - mycompany.models.ResNetWrapper     # one class
+    - mycompany.layers.*                 # every name in the module
+  deny:
+    - module: somelib.loaders
+      names: [load_remote]
+      severity: high
+      reason: downloads and unpickles a remote file
+\`\`\``,
+);
+
 
 const SUPPLY_CHAIN = { atlas: ['AML.T0010.003', 'AML.T0011.000'], owaspMl: ['ML06'] };
 const DOC = 'pickle';
