@@ -32,6 +32,10 @@ export function classifyZip(entries: ZipEntry[]): ZipLayout {
     return { kind: ts ? 'torchscript' : 'pytorch-zip', prefix };
   }
   if (files.length && files.every((e) => e.name.endsWith('.npy'))) return { kind: 'npz' };
+  // Keras 3 `.keras`: config.json + metadata.json (+ model.weights.h5) at the root. Members are still analysed by
+  // content; the label only says what the archive is.
+  const names = new Set(files.map((e) => e.name));
+  if (names.has('config.json') && (names.has('metadata.json') || names.has('model.weights.h5'))) return { kind: 'keras' };
   return { kind: 'zip' };
 }
 
@@ -92,12 +96,13 @@ export const zipScanner: FormatScanner = {
           evidence: { member: e.name, kind: unsafe },
         });
       if (e.isSymlink) {
+        // Extractors create a link; torch.load ignores the attribute and reads the bytes. Report it, never follow
+        // it, and still analyse the bytes as content (a malicious data.pkl marked as a link must not hide).
         ctx.report(ARC_SYMLINK, {
-          message: `member ${JSON.stringify(e.name)} is a symbolic link (not followed)`,
+          message: `member ${JSON.stringify(e.name)} is marked as a symbolic link (not followed; its bytes were analysed)`,
           inner: [e.name],
           evidence: { member: e.name },
         });
-        continue;
       }
       if (
         (layout.kind === 'pytorch-zip' || layout.kind === 'torchscript') &&
