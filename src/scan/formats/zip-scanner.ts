@@ -19,7 +19,10 @@ import {
 const BENIGN_ANOMALIES = new Set(['data-descriptor']);
 
 export type ZipLayout =
-  { kind: 'pytorch-zip' | 'torchscript'; prefix: string } | { kind: 'npz' } | { kind: 'zip' };
+  | { kind: 'pytorch-zip' | 'torchscript'; prefix: string }
+  | { kind: 'npz' }
+  | { kind: 'keras' }
+  | { kind: 'zip' };
 
 /** Recognises PyTorch checkpoints and TorchScript archives by their records, not by file name extension. */
 export function classifyZip(entries: ZipEntry[]): ZipLayout {
@@ -35,7 +38,8 @@ export function classifyZip(entries: ZipEntry[]): ZipLayout {
   // Keras 3 `.keras`: config.json + metadata.json (+ model.weights.h5) at the root. Members are still analysed by
   // content; the label only says what the archive is.
   const names = new Set(files.map((e) => e.name));
-  if (names.has('config.json') && (names.has('metadata.json') || names.has('model.weights.h5'))) return { kind: 'keras' };
+  if (names.has('config.json') && (names.has('metadata.json') || names.has('model.weights.h5')))
+    return { kind: 'keras' };
   return { kind: 'zip' };
 }
 
