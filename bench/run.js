@@ -70,7 +70,7 @@ const CORPUS = env.BULWARK_BENCH_CORPUS ?? '/work/shared/corpora';
 const TENSORS = 4;
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
 const SECTIONS = new Set(
-  onlyArg ? onlyArg.slice(7).split(',') : ['pickle', 'checkpoint', 'memory', 'corpus'],
+  onlyArg ? onlyArg.slice(7).split(',') : ['pickle', 'checkpoint', 'memory', 'corpus', 'formats'],
 );
 const TIME_BIN = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const benchStart = Date.now();
@@ -771,6 +771,37 @@ if (SECTIONS.has('corpus')) {
       filesPerS: s.files / seconds,
       summary: s,
     };
+  }
+}
+
+if (SECTIONS.has('formats')) {
+  log('\n[5] other formats: large files must be analysed from their headers only');
+  const mods = [
+    ['formats-onnx.js', 'benchOnnx'],
+    ['formats-gguf.js', 'benchGguf'],
+    ['formats-safetensors.js', 'benchSafetensors'],
+  ];
+  results.formats = [];
+  for (const [file, fn] of mods) {
+    const modPath = path.join(HERE, file);
+    if (!existsSync(modPath)) {
+      note(`${file} not present: skipped`);
+      continue;
+    }
+    const mod = await import(pathToFileURL(modPath).href);
+    const r = await mod[fn]({ dir: WORK, scan });
+    // Baseline in the same run: reading the whole file sequentially (what a scanner that reads everything pays).
+    let catMs = null;
+    if (r.file) {
+      const t0 = now();
+      run('sh', ['-c', 'cat "$1" > /dev/null', 'sh', r.file]);
+      catMs = (now() - t0) * 1000;
+    }
+    push(
+      `${r.name}  bulwark ${r.ms.toFixed(0)} ms, read ${fmtMB(r.bytesRead)} of ${fmtMB(r.sizeBytes)} | cat ${catMs == null ? 'n/a' : `${catMs.toFixed(0)} ms`} | ` +
+        target(`${r.name} bytesRead/size`, ratio(r.bytesRead, r.sizeBytes), '<=', 0.01, fmtSci),
+    );
+    results.formats.push({ ...r, catMs });
   }
 }
 

@@ -10,7 +10,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 await import(path.join(root, 'dist/scan/engine.js'));
 const { allRules, ruleFamilyIntro } = await import(path.join(root, 'dist/core/rules.js'));
 
-
 const byFamily = new Map();
 for (const r of allRules()) {
   if (!byFamily.has(r.family)) byFamily.set(r.family, []);

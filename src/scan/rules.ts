@@ -1,10 +1,6 @@
 import { defineRule, defineRuleFamily } from '../core/rules.js';
 
-defineRuleFamily(
-  'general',
-  `Rules that apply to every file, whatever its format.`,
-);
-
+defineRuleFamily('general', `Rules that apply to every file, whatever its format.`);
 
 const SUPPLY_CHAIN = { atlas: ['AML.T0010.003'], owaspMl: ['ML06'] };
 

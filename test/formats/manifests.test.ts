@@ -18,7 +18,9 @@ interface Entry {
 }
 
 const ROOT = path.resolve(__dirname, '../../fixtures/formats');
-const formats = existsSync(ROOT) ? readdirSync(ROOT).filter((d) => existsSync(path.join(ROOT, d, 'manifest.json'))) : [];
+const formats = existsSync(ROOT)
+  ? readdirSync(ROOT).filter((d) => existsSync(path.join(ROOT, d, 'manifest.json')))
+  : [];
 
 for (const format of formats) {
   const dir = path.join(ROOT, format);
@@ -30,14 +32,21 @@ for (const format of formats) {
     });
     it.each(manifest.files.map((f) => [f.label, f.path, f] as const))('%s: %s', async (_l, p, f) => {
       const file = path.join(dir, p);
-      expect(createHash('sha256').update(readFileSync(file)).digest('hex'), 'fixture changed: regenerate').toBe(f.sha256);
+      expect(
+        createHash('sha256').update(readFileSync(file)).digest('hex'),
+        'fixture changed: regenerate',
+      ).toBe(f.sha256);
       const r = (await scan([file])).files[0];
       const detail = JSON.stringify(r.findings.map((x) => `${x.ruleId} ${x.message}`));
       expect(r.verdict, detail).toBe(f.expect.verdict);
       const rules = new Set(r.findings.map((x) => x.ruleId));
       for (const id of f.expect.rules ?? []) expect(rules.has(id), `${id} missing: ${detail}`).toBe(true);
       for (const fmt of f.expect.formats ?? []) expect(r.formats, detail).toContain(fmt);
-      if (f.label === 'benign') expect(r.findings.filter((x) => x.impact !== 'none'), detail).toEqual([]);
+      if (f.label === 'benign')
+        expect(
+          r.findings.filter((x) => x.impact !== 'none'),
+          detail,
+        ).toEqual([]);
     });
   });
 }

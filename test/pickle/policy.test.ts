@@ -23,7 +23,10 @@ describe('pickle global policy (default-deny)', () => {
   it('denies modules reached through dotted attribute names', () => {
     expect(cls('pathlib', 'os.system')).toMatchObject({ class: 'denied' });
     expect(cls('numpy', 'testing._private.utils.runstring').class).toBe('denied');
-    expect(cls('collections', 'OrderedDict.fromkeys')).toMatchObject({ class: 'denied', matched: 'attribute-of-allowed' });
+    expect(cls('collections', 'OrderedDict.fromkeys')).toMatchObject({
+      class: 'denied',
+      matched: 'attribute-of-allowed',
+    });
   });
 
   it('treats stdlib globals that are not allowlisted as dangerous, and third-party ones as unknown', () => {
@@ -53,10 +56,15 @@ describe('pickle global policy (default-deny)', () => {
   it('applies user extensions and context-specific allowances', () => {
     const ext = new PicklePolicy({
       allow: [{ module: 'mycompany.models', names: ['Net'] }],
-      deny: [{ module: 'somelib.loaders', names: ['load_remote'], severity: 'high', reason: 'downloads a pickle' }],
+      deny: [
+        { module: 'somelib.loaders', names: ['load_remote'], severity: 'high', reason: 'downloads a pickle' },
+      ],
     });
     expect(ext.classify('mycompany.models', 'Net').class).toBe('allowed');
-    expect(ext.classify('somelib.loaders', 'load_remote')).toMatchObject({ class: 'denied', reason: 'downloads a pickle' });
+    expect(ext.classify('somelib.loaders', 'load_remote')).toMatchObject({
+      class: 'denied',
+      reason: 'downloads a pickle',
+    });
     expect(p.classify('__torch__.torch.nn.modules.linear', 'Linear').class).not.toBe('denied');
     const ts = p.derive({ allowPrefixes: ['__torch__'] });
     expect(ts.classify('__torch__.my.Module', 'forward_helper').class).toBe('allowed');

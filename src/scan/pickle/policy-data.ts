@@ -523,11 +523,26 @@ export const DENY_RULES: readonly DenyRule[] = [
   critical('torch.package', '*', 'PackageImporter imports Python code stored in an archive'),
   // torch.distributed: only the parts that run remote calls, launch processes or open sockets; sharded-tensor and
   // DTensor classes in distributed checkpoints stay "unknown" (reviewable) rather than malicious.
-  ...['rpc', 'elastic', 'launch', 'launcher', 'run', 'nn', 'autograd', 'rendezvous', 'distributed_c10d', 'checkpoint'].map(
-    (sub) =>
-      critical(`torch.distributed.${sub}`, '*', 'RPC and launch utilities run remote calls, start processes and open sockets', {
+  ...[
+    'rpc',
+    'elastic',
+    'launch',
+    'launcher',
+    'run',
+    'nn',
+    'autograd',
+    'rendezvous',
+    'distributed_c10d',
+    'checkpoint',
+  ].map((sub) =>
+    critical(
+      `torch.distributed.${sub}`,
+      '*',
+      'RPC and launch utilities run remote calls, start processes and open sockets',
+      {
         cve: ['CVE-2024-5480', 'CVE-2024-48063'],
-      }),
+      },
+    ),
   ),
   critical('torch.distributed.elastic.rendezvous.api', ['basichandlers'], 'loads pickled data'),
   critical('torch.multiprocessing', '*', 'spawns processes running attacker-chosen callables'),

@@ -39,7 +39,6 @@ pickle:
 \`\`\``,
 );
 
-
 const SUPPLY_CHAIN = { atlas: ['AML.T0010.003', 'AML.T0011.000'], owaspMl: ['ML06'] };
 const DOC = 'pickle';
 

@@ -5,7 +5,18 @@ import type { GlobalVerdict } from './policy.js';
  * Bulk data (dicts, lists, numbers, strings in containers) stays as cheap tags inside the VM.
  */
 export type Box =
-  null | boolean | number | string | BytesBox | TagBox | SymGlobal | SymCall | SymDict | SymList | SymOther | Box[];
+  | null
+  | boolean
+  | number
+  | string
+  | BytesBox
+  | TagBox
+  | SymGlobal
+  | SymCall
+  | SymDict
+  | SymList
+  | SymOther
+  | Box[];
 
 export interface BytesBox {
   t: 'bytes';

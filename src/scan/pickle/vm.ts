@@ -282,7 +282,12 @@ export class PickleVM {
   // ---------------------------------------------------------------- internals
 
   private isTrailingCandidate(): boolean {
-    return this.pickles > 0 && !this.sawGlobalInPickle && this.opcodes - this.pickleStartOps < 64 && this.saved.length === 0;
+    return (
+      this.pickles > 0 &&
+      !this.sawGlobalInPickle &&
+      this.opcodes - this.pickleStartOps < 64 &&
+      this.saved.length === 0
+    );
   }
 
   private fail(message: string, offset: number): never {
@@ -326,7 +331,10 @@ export class PickleVM {
       if (cap > this.limits.maxStringArena) {
         cap = this.limits.maxStringArena;
         if (need > cap)
-          throw new LimitError('maxStringArena', `pickle keeps more than ${this.limits.maxStringArena} bytes of strings`);
+          throw new LimitError(
+            'maxStringArena',
+            `pickle keeps more than ${this.limits.maxStringArena} bytes of strings`,
+          );
       }
       const next = new Uint8Array(cap);
       next.set(this.arena.subarray(0, this.arenaLen));
@@ -1392,4 +1400,3 @@ function rawUnicodeEscape(raw: string): string {
     String.fromCodePoint(parseInt(a ?? b, 16)),
   );
 }
-
