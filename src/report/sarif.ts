@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -341,11 +342,20 @@ function inconclusiveNotification(
  */
 export function artifactLocation(filePath: string, baseDir: string): SarifArtifactLocation {
   const absolute = path.resolve(baseDir, filePath);
-  const relative = path.relative(baseDir, absolute);
+  // Compare real paths: the working directory is always resolved, a scanned path may go through a symlink.
+  const relative = path.relative(realOrSelf(baseDir), realOrSelf(absolute));
   const outside =
     relative === '' || relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
   if (outside) return { uri: pathToFileURL(wellFormed(absolute)).href };
   return { uri: encodePath(relative.split(path.sep).join('/')), uriBaseId: SRCROOT };
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
 }
 
 /** Percent-encodes each "/"-separated segment of a relative path. */
