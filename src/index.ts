@@ -4,7 +4,7 @@
  *   import { scan, toSarif } from 'bulwark';
  *   const report = await scan(['models/']);
  */
-export { scan } from './scan/engine.js';
+export { scan, scanBytes } from './scan/engine.js';
 export type {
   ScanReport,
   ScanSummary,
