@@ -9,7 +9,7 @@ import { makeFinding } from '../core/rules.js';
 import { worseVerdict, type Verdict } from '../core/verdict.js';
 import { PicklePolicy } from './pickle/policy.js';
 import { SCANNERS, SCANNER_VERSION } from './registry.js';
-import { GEN_ANALYSIS_ERROR, GEN_LIMIT, GEN_UNREADABLE } from './rules.js';
+import { GEN_ANALYSIS_ERROR, GEN_LIMIT, GEN_POLYGLOT, GEN_UNREADABLE } from './rules.js';
 import { WorkerPool, workerScript } from './worker-pool.js';
 import { BufferSource, FileSource, type ByteSource } from './source.js';
 import type {
@@ -26,6 +26,10 @@ import type {
 
 export const VERSION = '0.1.0';
 const HEAD_BYTES = 4096;
+/** A ZIP end-of-central-directory record (22 bytes) plus the longest comment. */
+const TAIL_BYTES = 22 + 65535;
+/** Sniff scores at or above this are certain: such scanners also run beside the best one (polyglots). */
+const STRONG_CLAIM = 40;
 /** Below this many bytes in total, starting worker threads costs more than it saves. */
 const WORKER_MIN_BYTES = 32 * 1024 * 1024;
 
@@ -389,40 +393,54 @@ async function dispatch(
 ): Promise<MemberOutcome> {
   const ctx = makeContext(fs, inner, depth, policy);
   const head = await source.read(0, HEAD_BYTES);
-  let best: FormatScanner | undefined;
-  if (forced) best = SCANNERS.find((s) => s.id === forced);
-  if (!best) {
-    let bestScore = 0;
-    for (const s of SCANNERS) {
-      const score = s.sniff({ head, size: source.size, name });
-      if (score > bestScore) {
-        bestScore = score;
-        best = s;
-      }
+  const tail =
+    source.size <= head.length
+      ? head
+      : await source.read(Math.max(head.length, source.size - TAIL_BYTES), TAIL_BYTES);
+  const chosen: FormatScanner[] = [];
+  const forcedScanner = forced ? SCANNERS.find((s) => s.id === forced) : undefined;
+  if (forcedScanner) chosen.push(forcedScanner);
+  else {
+    const scored = SCANNERS.map((s) => ({ s, score: s.sniff({ head, tail, size: source.size, name }) }))
+      .filter((x) => x.score > 0)
+      .sort((a, b) => b.score - a.score);
+    if (scored.length) {
+      chosen.push(scored[0].s);
+      // Other strong claims on the same bytes: a polyglot. Every interpretation is analysed.
+      for (const x of scored.slice(1)) if (x.score >= STRONG_CLAIM) chosen.push(x.s);
     }
   }
   const formatsBefore = fs.formats.length;
-  if (!best) {
+  if (!chosen.length) {
     return { verdict: 'clean', formats: [], skipped: describeUnknown(head, source.size) };
   }
+  if (chosen.length > 1)
+    ctx.report(GEN_POLYGLOT, {
+      message: `content is valid as ${chosen.map((s) => s.id).join(' and ')}; each interpretation was analysed`,
+      evidence: { formats: chosen.map((s) => s.id) },
+    });
+  for (const scanner of chosen) await runScanner(scanner, source, ctx);
+  return { verdict: 'clean', formats: fs.formats.slice(formatsBefore) };
+}
+
+async function runScanner(scanner: FormatScanner, source: ByteSource, ctx: ScanContext): Promise<void> {
   try {
-    await best.scan(source, ctx);
+    await scanner.scan(source, ctx);
   } catch (err) {
     if (err instanceof LimitError) {
-      ctx.report(GEN_LIMIT, { message: err.message, evidence: { limit: err.limit, scanner: best.id } });
+      ctx.report(GEN_LIMIT, { message: err.message, evidence: { limit: err.limit, scanner: scanner.id } });
     } else if (err instanceof BulwarkError) {
       ctx.report(GEN_ANALYSIS_ERROR, {
-        message: `${best.id} analysis failed: ${err.message}`,
-        evidence: { scanner: best.id, code: err.code },
+        message: `${scanner.id} analysis failed: ${err.message}`,
+        evidence: { scanner: scanner.id, code: err.code },
       });
     } else {
       ctx.report(GEN_ANALYSIS_ERROR, {
-        message: `${best.id} analysis failed unexpectedly: ${errorMessage(err)}`,
-        evidence: { scanner: best.id, code: 'E_INTERNAL' },
+        message: `${scanner.id} analysis failed unexpectedly: ${errorMessage(err)}`,
+        evidence: { scanner: scanner.id, code: 'E_INTERNAL' },
       });
     }
   }
-  return { verdict: 'clean', formats: fs.formats.slice(formatsBefore) };
 }
 
 function describeUnknown(head: Uint8Array, size: number): string {

@@ -45,3 +45,17 @@ export const GEN_UNREADABLE = defineRule({
   remediation: 'Fix the permissions or path and scan again.',
   references: {},
 });
+
+export const GEN_POLYGLOT = defineRule({
+  id: 'BW-GEN-005',
+  name: 'polyglot',
+  family: 'general',
+  title: 'Content is valid as two formats at once (polyglot)',
+  description:
+    'The same bytes are recognised by two format analysers (e.g. a pickle at the start and a ZIP found by its end record). Different loaders pick different interpretations — pickle.load reads from the start, torch.load and zipfile look for the end record — which is how payloads hide from tools that check only one. Every interpretation was analysed.',
+  severity: 'medium',
+  impact: 'suspicious',
+  confidence: 'high',
+  remediation: 'Do not load this file; legitimate writers never produce polyglots.',
+  references: { atlas: ['AML.T0010.003'], owaspMl: ['ML06'] },
+});

@@ -51,102 +51,124 @@ export const zipScanner: FormatScanner = {
   version: '1',
   sniff(input: SniffInput): number {
     const h = input.head;
-    if (
-      h.length >= 4 &&
-      h[0] === 0x50 &&
-      h[1] === 0x4b &&
-      ((h[2] === 3 && h[3] === 4) || (h[2] === 5 && h[3] === 6) || (h[2] === 7 && h[3] === 8))
-    )
-      return 90;
-    return 0;
+    const fromHead = zipHeadScore(h);
+    if (fromHead) return fromHead;
+    // Python's zipfile (and so torch.load) finds an archive by its end record, whatever precedes it.
+    return hasEndRecord(input.tail) ? 45 : 0;
   },
   async scan(source: ByteSource, ctx: ScanContext): Promise<void> {
-    let listing;
-    try {
-      listing = await readZip(source, { maxMembers: ctx.limits.maxMembers });
-    } catch (err) {
-      if (err instanceof ParseError) {
-        ctx.addFormat('zip');
-        ctx.report(ARC_CORRUPT, {
-          message: `not a readable ZIP archive: ${err.message}`,
-          offset: err.offset,
-        });
-        return;
-      }
-      throw err;
-    }
-    const layout = classifyZip(listing.entries);
-    ctx.addFormat(layout.kind === 'zip' ? 'zip' : layout.kind);
-    const structural = listing.anomalies.filter((a) => !BENIGN_ANOMALIES.has(a));
-    if (structural.length)
-      ctx.report(ARC_STRUCTURE_ANOMALY, {
-        message: `ZIP structure anomalies: ${structural.join(', ')}`,
-        evidence: { anomalies: structural, centralDirectory: listing.centralDirectoryFound },
-      });
-
-    const policy =
-      layout.kind === 'torchscript' ? ctx.policy.derive({ allowPrefixes: ['__torch__'] }) : ctx.policy;
-    const codeFiles: string[] = [];
-    const customOps = new Set<string>();
-    let skippedStorages = 0;
-    for (const e of listing.entries) {
-      ctx.checkDeadline();
-      if (e.isDirectory) continue;
-      const unsafe = isUnsafeMemberPath(e.name);
-      if (unsafe)
-        ctx.report(ARC_PATH_TRAVERSAL, {
-          message: `member name ${JSON.stringify(e.name)} is ${unsafe === 'traversal' ? 'a path traversal' : `an unsafe path (${unsafe})`}`,
-          inner: [e.name],
-          evidence: { member: e.name, kind: unsafe },
-        });
-      if (e.isSymlink) {
-        // Extractors create a link; torch.load ignores the attribute and reads the bytes. Report it, never follow
-        // it, and still analyse the bytes as content (a malicious data.pkl marked as a link must not hide).
-        ctx.report(ARC_SYMLINK, {
-          message: `member ${JSON.stringify(e.name)} is marked as a symbolic link (not followed; its bytes were analysed)`,
-          inner: [e.name],
-          evidence: { member: e.name },
-        });
-      }
-      if (
-        (layout.kind === 'pytorch-zip' || layout.kind === 'torchscript') &&
-        isStorage(e.name, layout.prefix)
-      ) {
-        // Tensor storages are read as raw bytes by torch.load and never unpickled: do not read them.
-        skippedStorages++;
-        continue;
-      }
-      if (
-        layout.kind === 'torchscript' &&
-        e.name.startsWith(`${layout.prefix}code/`) &&
-        e.name.endsWith('.py')
-      ) {
-        codeFiles.push(e.name);
-      }
-      await scanEntry(
-        source,
-        e,
-        ctx,
-        policy,
-        layout.kind === 'torchscript' && e.name.endsWith('.py') ? customOps : undefined,
-      );
-    }
-    if (layout.kind === 'torchscript') {
-      ctx.report(TORCH_SCRIPT, {
-        message: `TorchScript archive with ${codeFiles.length} code file(s) run by torch.jit.load`,
-        evidence: { codeFiles: codeFiles.slice(0, 50) },
-      });
-      if (customOps.size)
-        ctx.report(TORCH_SCRIPT_SUSPICIOUS, {
-          message: `TorchScript code calls custom or dangerous operators: ${[...customOps].slice(0, 10).join(', ')}`,
-          evidence: { operators: [...customOps] },
-        });
-    }
-    ctx.addAnalysis(
-      `zip:${listing.entries.length} members${skippedStorages ? `, ${skippedStorages} tensor storages not read` : ''}`,
-    );
+    await scanZip(source, ctx);
   },
 };
+
+function zipHeadScore(h: Uint8Array): number {
+  if (
+    h.length >= 4 &&
+    h[0] === 0x50 &&
+    h[1] === 0x4b &&
+    ((h[2] === 3 && h[3] === 4) || (h[2] === 5 && h[3] === 6) || (h[2] === 7 && h[3] === 8))
+  )
+    return 90;
+  return 0;
+}
+
+/** True when the bytes contain a ZIP end-of-central-directory record whose comment length reaches the end. */
+function hasEndRecord(tail: Uint8Array): boolean {
+  for (let i = tail.length - 22; i >= 0; i--) {
+    if (tail[i] === 0x50 && tail[i + 1] === 0x4b && tail[i + 2] === 5 && tail[i + 3] === 6) {
+      const commentLen = tail[i + 20] | (tail[i + 21] << 8);
+      if (i + 22 + commentLen === tail.length) return true;
+    }
+  }
+  return false;
+}
+
+async function scanZip(source: ByteSource, ctx: ScanContext): Promise<void> {
+  let listing;
+  try {
+    listing = await readZip(source, { maxMembers: ctx.limits.maxMembers });
+  } catch (err) {
+    if (err instanceof ParseError) {
+      ctx.addFormat('zip');
+      ctx.report(ARC_CORRUPT, {
+        message: `not a readable ZIP archive: ${err.message}`,
+        offset: err.offset,
+      });
+      return;
+    }
+    throw err;
+  }
+  const layout = classifyZip(listing.entries);
+  ctx.addFormat(layout.kind === 'zip' ? 'zip' : layout.kind);
+  const structural = listing.anomalies.filter((a) => !BENIGN_ANOMALIES.has(a));
+  if (structural.length)
+    ctx.report(ARC_STRUCTURE_ANOMALY, {
+      message: `ZIP structure anomalies: ${structural.join(', ')}`,
+      evidence: { anomalies: structural, centralDirectory: listing.centralDirectoryFound },
+    });
+
+  const policy =
+    layout.kind === 'torchscript' ? ctx.policy.derive({ allowPrefixes: ['__torch__'] }) : ctx.policy;
+  const codeFiles: string[] = [];
+  const customOps = new Set<string>();
+  let skippedStorages = 0;
+  for (const e of listing.entries) {
+    ctx.checkDeadline();
+    if (e.isDirectory) continue;
+    const unsafe = isUnsafeMemberPath(e.name);
+    if (unsafe)
+      ctx.report(ARC_PATH_TRAVERSAL, {
+        message: `member name ${JSON.stringify(e.name)} is ${unsafe === 'traversal' ? 'a path traversal' : `an unsafe path (${unsafe})`}`,
+        inner: [e.name],
+        evidence: { member: e.name, kind: unsafe },
+      });
+    if (e.isSymlink) {
+      // Extractors create a link; torch.load ignores the attribute and reads the bytes. Report it, never follow
+      // it, and still analyse the bytes as content (a malicious data.pkl marked as a link must not hide).
+      ctx.report(ARC_SYMLINK, {
+        message: `member ${JSON.stringify(e.name)} is marked as a symbolic link (not followed; its bytes were analysed)`,
+        inner: [e.name],
+        evidence: { member: e.name },
+      });
+    }
+    if (
+      (layout.kind === 'pytorch-zip' || layout.kind === 'torchscript') &&
+      isStorage(e.name, layout.prefix)
+    ) {
+      // Tensor storages are read as raw bytes by torch.load and never unpickled: do not read them.
+      skippedStorages++;
+      continue;
+    }
+    if (
+      layout.kind === 'torchscript' &&
+      e.name.startsWith(`${layout.prefix}code/`) &&
+      e.name.endsWith('.py')
+    ) {
+      codeFiles.push(e.name);
+    }
+    await scanEntry(
+      source,
+      e,
+      ctx,
+      policy,
+      layout.kind === 'torchscript' && e.name.endsWith('.py') ? customOps : undefined,
+    );
+  }
+  if (layout.kind === 'torchscript') {
+    ctx.report(TORCH_SCRIPT, {
+      message: `TorchScript archive with ${codeFiles.length} code file(s) run by torch.jit.load`,
+      evidence: { codeFiles: codeFiles.slice(0, 50) },
+    });
+    if (customOps.size)
+      ctx.report(TORCH_SCRIPT_SUSPICIOUS, {
+        message: `TorchScript code calls custom or dangerous operators: ${[...customOps].slice(0, 10).join(', ')}`,
+        evidence: { operators: [...customOps] },
+      });
+  }
+  ctx.addAnalysis(
+    `zip:${listing.entries.length} members${skippedStorages ? `, ${skippedStorages} tensor storages not read` : ''}`,
+  );
+}
 
 function isStorage(name: string, prefix: string): boolean {
   return name.startsWith(`${prefix}data/`) && !name.endsWith('.pkl');

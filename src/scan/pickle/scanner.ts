@@ -17,6 +17,8 @@ const probePolicy = new PicklePolicy();
 export interface PickleProbe {
   isPickle: boolean;
   protoFirst: boolean;
+  /** A certain pickle: it declares a protocol and parses, or it imports a global. */
+  strong: boolean;
 }
 
 /**
@@ -26,16 +28,16 @@ export interface PickleProbe {
 export function probePickle(head: Uint8Array, size: number): PickleProbe {
   // PROTO n followed by an opcode: a pickle header, even when the stream is truncated or breaks later.
   const protoFirst = head.length >= 3 && head[0] === 0x80 && head[1] <= 5 && isOpcode(head[2]);
-  if (head.length === 0) return { isPickle: false, protoFirst };
+  if (head.length === 0) return { isPickle: false, protoFirst, strong: false };
   const vm = new PickleVM({ limits: DEFAULT_LIMITS, policy: probePolicy, probe: true });
   vm.feed(head);
   const r = vm.end();
-  if (r.sawGlobal) return { isPickle: true, protoFirst };
+  if (r.sawGlobal) return { isPickle: true, protoFirst, strong: true };
   // A stream that declares a pickle protocol and then breaks is a (broken) pickle: inconclusive, never clean.
-  if (protoFirst) return { isPickle: true, protoFirst };
-  if (r.error) return { isPickle: false, protoFirst };
+  if (protoFirst) return { isPickle: true, protoFirst, strong: !r.error };
+  if (r.error) return { isPickle: false, protoFirst, strong: false };
   const complete = r.pickles > 0 || (head.length < size && r.opcodes > 1);
-  return { isPickle: complete, protoFirst };
+  return { isPickle: complete, protoFirst, strong: false };
 }
 
 export const pickleScanner: FormatScanner = {
@@ -44,7 +46,9 @@ export const pickleScanner: FormatScanner = {
   sniff(input: SniffInput): number {
     const p = probePickle(input.head, input.size);
     if (!p.isPickle) return 0;
-    return p.protoFirst ? 50 : 20;
+    // Strong claims (>= 40) also run beside another format's scanner on the same bytes (polyglots).
+    if (p.strong) return p.protoFirst ? 50 : 45;
+    return p.protoFirst ? 15 : 20;
   },
   async scan(source: ByteSource, ctx: ScanContext): Promise<void> {
     await scanPickleStream(source, ctx);

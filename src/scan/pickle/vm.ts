@@ -1193,6 +1193,8 @@ export class PickleVM {
           break;
         }
         case OP.PERSID: {
+          // pickle.load has no persistent_load: a stream that starts this way is not a plain pickle (ZIPs start "PK").
+          if (this.probe) this.fail('persistent id without persistent_load', abs);
           const e = this.lineEnd(pos, abs);
           if (e < 0) return this.suspend(buf, opStart, true);
           const pid = latin1(buf.subarray(pos, e));
@@ -1201,6 +1203,7 @@ export class PickleVM {
           break;
         }
         case OP.BINPERSID: {
+          if (this.probe && !this.sawGlobal) this.fail('persistent id without persistent_load', abs);
           const pid = this.popBox(abs);
           // Legacy torch.save stores nn.Module classes as ('module', <class global>, file, source): the persistent
           // loader returns the class itself, so later calls on it are calls on that global.
