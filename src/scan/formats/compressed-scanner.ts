@@ -22,12 +22,21 @@ export const compressedScanner: FormatScanner = {
   id: 'compressed',
   version: '1',
   sniff(input: SniffInput): number {
+    if (isLz4Frame(input.head)) return 80;
     const kind = sniffCompression(input.head);
     if (!kind) return 0;
     return kind === 'zlib' || kind === 'lzma' ? 40 : 80;
   },
   async scan(source: ByteSource, ctx: ScanContext): Promise<void> {
     const head = await source.read(0, 4096);
+    if (isLz4Frame(head)) {
+      // joblib compress='lz4' and .lz4 files: recognised, not decoded here; never reported clean.
+      ctx.addFormat('lz4');
+      ctx.report(ARC_UNSUPPORTED, {
+        message: 'LZ4 frame: Bulwark does not decode LZ4, so the content was not analysed',
+      });
+      return;
+    }
     const kind = sniffCompression(head);
     if (!kind) return;
     ctx.addFormat(LABEL[kind]);
@@ -54,3 +63,15 @@ export const compressedScanner: FormatScanner = {
     }
   },
 };
+
+/** LZ4 frame magic 0x184D2204 with a version-01 FLG byte. */
+function isLz4Frame(h: Uint8Array): boolean {
+  return (
+    h.length >= 7 &&
+    h[0] === 0x04 &&
+    h[1] === 0x22 &&
+    h[2] === 0x4d &&
+    h[3] === 0x18 &&
+    (h[4] & 0xc0) === 0x40
+  );
+}
