@@ -10,7 +10,7 @@ export interface SniffInput {
   /** The first bytes of the content (up to 4 KiB). */
   head: Uint8Array;
   /** The last bytes of the content (up to 64 KiB + 22: a ZIP end record with its comment), or the head for small content. */
-  tail: Uint8Array;
+  tail?: Uint8Array;
   size: number;
   /** File or member name, for tie-breaking only: never the sole reason to pick a scanner. */
   name: string;

@@ -54,7 +54,7 @@ export const zipScanner: FormatScanner = {
     const fromHead = zipHeadScore(h);
     if (fromHead) return fromHead;
     // Python's zipfile (and so torch.load) finds an archive by its end record, whatever precedes it.
-    return hasEndRecord(input.tail) ? 45 : 0;
+    return input.tail && hasEndRecord(input.tail) ? 45 : 0;
   },
   async scan(source: ByteSource, ctx: ScanContext): Promise<void> {
     await scanZip(source, ctx);

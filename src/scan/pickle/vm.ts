@@ -1132,6 +1132,8 @@ export class PickleVM {
         case OP.EXT1:
         case OP.EXT2:
         case OP.EXT4: {
+          // Writers emit EXT only after PROTO 2+; without it, bytes starting 0x82-0x84 are more likely msgpack maps.
+          if (this.probe && this.proto < 2) this.fail('EXT opcode without a protocol header', abs);
           const n = op === OP.EXT1 ? 1 : op === OP.EXT2 ? 2 : 4;
           if (pos + n > len) return this.suspend(buf, opStart, true);
           let code = 0;

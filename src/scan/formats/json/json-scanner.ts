@@ -3,10 +3,15 @@ import type { ByteSource } from '../../source.js';
 import type { FormatScanner, ScanContext, SniffInput } from '../../types.js';
 import { hfConfigAnalyzers } from '../hf/config-analyzers.js';
 import { kerasConfigAnalyzer } from '../keras/config-analyzer.js';
+import { otherJsonAnalyzers } from '../other/json-analyzers.js';
 import type { JsonAnalyzer } from './analyzers.js';
 
 /** Every JSON analyzer; the JSON scanner picks the best match for each document. */
-export const JSON_ANALYZERS: readonly JsonAnalyzer[] = [kerasConfigAnalyzer, ...hfConfigAnalyzers];
+export const JSON_ANALYZERS: readonly JsonAnalyzer[] = [
+  kerasConfigAnalyzer,
+  ...hfConfigAnalyzers,
+  ...otherJsonAnalyzers,
+];
 
 /** Largest JSON document parsed (configs are small; tokenizer.json files reach tens of MB). */
 const MAX_JSON_BYTES = 256 * 1024 * 1024;
