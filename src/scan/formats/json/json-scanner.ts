@@ -36,6 +36,8 @@ function looksLikeJson(head: Uint8Array): boolean {
   while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09))
     i++;
   if (i >= head.length || (head[i] !== 0x7b && head[i] !== 0x5b)) return false;
+  // "{{", "{%" and "{#" open Jinja templates, not JSON objects.
+  if (head[i] === 0x7b && (head[i + 1] === 0x7b || head[i + 1] === 0x25 || head[i + 1] === 0x23)) return false;
   for (let j = i; j < head.length; j++) if (head[j] === 0) return false;
   return true;
 }
