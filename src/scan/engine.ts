@@ -401,9 +401,11 @@ async function dispatch(
   const forcedScanner = forced ? SCANNERS.find((s) => s.id === forced) : undefined;
   if (forcedScanner) chosen.push(forcedScanner);
   else {
-    const scored = SCANNERS.map((s) => ({ s, score: s.sniff({ head, tail, size: source.size, name }) }))
-      .filter((x) => x.score > 0)
-      .sort((a, b) => b.score - a.score);
+    const input = { head, tail, size: source.size, name };
+    const scored = SCANNERS.map((s) => ({ s, score: s.sniff(input) }));
+    for (const x of scored) if (x.score === 0 && x.s.deepSniff) x.score = await x.s.deepSniff(source, input);
+    scored.sort((a, b) => b.score - a.score);
+    while (scored.length && scored[scored.length - 1].score <= 0) scored.pop();
     if (scored.length) {
       chosen.push(scored[0].s);
       // Other strong claims on the same bytes: a polyglot. Every interpretation is analysed.
@@ -414,10 +416,11 @@ async function dispatch(
   if (!chosen.length) {
     return { verdict: 'clean', formats: [], skipped: describeUnknown(head, source.size) };
   }
-  if (chosen.length > 1)
+  const unexpected = chosen.slice(1).filter((s) => !chosen[0].embeds?.includes(s.id));
+  if (unexpected.length)
     ctx.report(GEN_POLYGLOT, {
-      message: `content is valid as ${chosen.map((s) => s.id).join(' and ')}; each interpretation was analysed`,
-      evidence: { formats: chosen.map((s) => s.id) },
+      message: `content is valid as ${[chosen[0], ...unexpected].map((s) => s.id).join(' and ')}; each interpretation was analysed`,
+      evidence: { formats: [chosen[0], ...unexpected].map((s) => s.id) },
     });
   for (const scanner of chosen) await runScanner(scanner, source, ctx);
   return { verdict: 'clean', formats: fs.formats.slice(formatsBefore) };

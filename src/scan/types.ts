@@ -66,6 +66,13 @@ export interface FormatScanner {
   readonly version: string;
   /** Higher wins. 0 means "not mine". */
   sniff(input: SniffInput): number;
+  /** Optional second look with random access, for formats whose signature may lie beyond the head. */
+  deepSniff?(source: ByteSource, input: SniffInput): Promise<number>;
+  /**
+   * Formats that legitimately share this format's bytes (e.g. TFLite models carry their associated files as a ZIP
+   * appended after the FlatBuffer). They are still analysed, but not reported as a polyglot.
+   */
+  readonly embeds?: readonly string[];
   scan(source: ByteSource, ctx: ScanContext): Promise<void>;
 }
 

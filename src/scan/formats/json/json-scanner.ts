@@ -5,6 +5,7 @@ import { hfConfigAnalyzers } from '../hf/config-analyzers.js';
 import { kerasConfigAnalyzer } from '../keras/config-analyzer.js';
 import { otherJsonAnalyzers } from '../other/json-analyzers.js';
 import type { JsonAnalyzer } from './analyzers.js';
+import { parsePythonJson } from '../keras/python-json.js';
 
 /** Every JSON analyzer; the JSON scanner picks the best match for each document. */
 export const JSON_ANALYZERS: readonly JsonAnalyzer[] = [
@@ -12,6 +13,9 @@ export const JSON_ANALYZERS: readonly JsonAnalyzer[] = [
   ...hfConfigAnalyzers,
   ...otherJsonAnalyzers,
 ];
+
+/** Match scores at or above this run even when another analyzer matched better. */
+const STRONG_JSON_MATCH = 60;
 
 /** Largest JSON document parsed (configs are small; tokenizer.json files reach tens of MB). */
 const MAX_JSON_BYTES = 256 * 1024 * 1024;
@@ -37,7 +41,8 @@ function looksLikeJson(head: Uint8Array): boolean {
     i++;
   if (i >= head.length || (head[i] !== 0x7b && head[i] !== 0x5b)) return false;
   // "{{", "{%" and "{#" open Jinja templates, not JSON objects.
-  if (head[i] === 0x7b && (head[i + 1] === 0x7b || head[i + 1] === 0x25 || head[i + 1] === 0x23)) return false;
+  if (head[i] === 0x7b && (head[i + 1] === 0x7b || head[i + 1] === 0x25 || head[i + 1] === 0x23))
+    return false;
   for (let j = i; j < head.length; j++) if (head[j] === 0) return false;
   return true;
 }
@@ -63,23 +68,26 @@ export const jsonScanner: FormatScanner = {
     try {
       doc = JSON.parse(text);
     } catch (err) {
-      ctx.report(JSON_MALFORMED, { message: `not valid JSON: ${(err as Error).message}` });
-      return;
-    }
-    const name = ctx.location.inner?.at(-1) ?? ctx.location.file;
-    let best: JsonAnalyzer | undefined;
-    let bestScore = 0;
-    for (const a of JSON_ANALYZERS) {
-      const s = a.match(doc, name);
-      if (s > bestScore) {
-        best = a;
-        bestScore = s;
+      try {
+        // Python's json module writes NaN / Infinity, and Python loaders read them back.
+        doc = parsePythonJson(text);
+      } catch {
+        ctx.report(JSON_MALFORMED, { message: `not valid JSON: ${(err as Error).message}` });
+        return;
       }
     }
+    const name = ctx.location.inner?.at(-1) ?? ctx.location.file;
+    const matches = JSON_ANALYZERS.map((a) => ({ a, score: a.match(doc, name) }))
+      .filter((m) => m.score > 0)
+      .sort((x, y) => y.score - x.score);
     ctx.addAnalysis('json-parse');
-    if (!best) return;
-    ctx.addFormat(best.id);
-    await best.analyze(doc, ctx, { text, name });
-    ctx.addAnalysis(best.id);
+    // The best analyzer, plus any other that is sure of itself: a document can be two things at once
+    // (e.g. a Hugging Face config that also carries a Keras model config).
+    const run = matches.filter((m, i) => i === 0 || m.score >= STRONG_JSON_MATCH);
+    for (const { a } of run) {
+      ctx.addFormat(a.id);
+      await a.analyze(doc, ctx, { text, name });
+      ctx.addAnalysis(a.id);
+    }
   },
 };
