@@ -69,6 +69,7 @@ export async function benchSafetensors({ dir, scan }) {
       `bench: expected a clean safetensors file, got ${r.verdict} (${r.formats.join(', ')}): ${r.findings.map((f) => f.message).join('; ')}`,
     );
   return {
+    file,
     name: `safetensors ${(sizeBytes / MB).toFixed(0)} MiB (header only)`,
     sizeBytes,
     bytesRead: r.bytesRead,
