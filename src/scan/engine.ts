@@ -72,6 +72,7 @@ export async function scan(paths: string[], options: ScanOptions = {}): Promise<
     ? new WorkerPool(script, Math.max(1, Math.min(concurrency, work.length)), {
         limits,
         policy: options.policy,
+        memoryMb: options.workerMemoryMb ?? 4096,
       })
     : undefined;
   let next = 0;
@@ -83,7 +84,9 @@ export async function scan(paths: string[], options: ScanOptions = {}): Promise<
       results[i] = t.skipped
         ? skippedResult(t)
         : pool
-          ? await pool.run({ display: t.display, abs: t.abs, size: t.size })
+          ? await pool
+              .run({ display: t.display, abs: t.abs, size: t.size })
+              .catch((err) => failedResult(t, limits, err))
           : await scanOneFile(t, limits, policy);
       options.onProgress?.({
         type: 'file-done',
@@ -123,6 +126,16 @@ export async function scanBytes(
   const outcome = await dispatch(fs, source, [], 0, path.basename(name));
   fs.bytesRead += source.bytesRead;
   return finishResult(fs, name, data.length, started, outcome.skipped);
+}
+
+/** A file whose scan died (a worker crashed): inconclusive, never clean. */
+function failedResult(t: Target, limits: Limits, err: unknown): FileResult {
+  const fs = new FileScan(t.display, limits, new PicklePolicy());
+  makeContext(fs, [], 0).report(GEN_ANALYSIS_ERROR, {
+    message: `the scan of this file failed: ${errorMessage(err)}`,
+    evidence: { code: 'E_INTERNAL' },
+  });
+  return finishResult(fs, t.display, t.size, Date.now());
 }
 
 function skippedResult(t: Target): FileResult {

@@ -138,5 +138,7 @@ export interface ScanOptions {
   concurrency?: number;
   /** Worker threads: true always, false never, unset when there are several large files (needs the built package). */
   workers?: boolean;
+  /** Heap limit of each worker thread in MB (default 4096): a file that exhausts it is inconclusive. */
+  workerMemoryMb?: number;
   onProgress?: (event: ScanProgress) => void;
 }

@@ -21,3 +21,19 @@ describe('worker threads (built package)', () => {
     expect(a.summary.malicious).toBeGreaterThan(200);
   });
 });
+
+describe('worker threads under memory pressure (built package)', () => {
+  it('a file that exhausts its worker heap is inconclusive and the scan finishes', async () => {
+    await ensureBuilt();
+    const { scan } = await import(pathToFileURL(path.join(ROOT, 'dist/scan/engine.js')).href);
+    const files = [
+      path.join(ROOT, 'fixtures/benign/torch/state_dict.pt'),
+      path.join(ROOT, 'fixtures/benign/sklearn/kmeans.joblib'),
+    ];
+    const r = (await scan(files, { workers: true, workerMemoryMb: 8 })) as ScanReport;
+    expect(r.files.map((f) => f.verdict)).toEqual(['inconclusive', 'inconclusive']);
+    expect(r.files[0].findings[0].message).toMatch(/memory limit|exited/);
+    const ok = (await scan(files, { workers: true })) as ScanReport;
+    expect(ok.files.map((f) => f.verdict)).toEqual(['clean', 'clean']);
+  });
+});
