@@ -322,3 +322,123 @@ describe('streams, frames and bounds', () => {
     expect(r).toMatchObject({ verdict: 'clean', findings: [], formats: ['pickle'] });
   });
 });
+
+describe('lookups resolved statically', () => {
+  it('an enum member pickled as getattr(Class, "NAME") (Python 3.11.2) is clean', async () => {
+    const p = new PickleAsm()
+      .proto(4)
+      .str('builtins')
+      .str('getattr')
+      .stackGlobal()
+      .str('transformers.trainer_utils')
+      .str('IntervalStrategy')
+      .stackGlobal()
+      .str('STEPS')
+      .tuple2()
+      .reduce()
+      .stop()
+      .bytes();
+    const r = await scanBytes(p, 'training_args.bin');
+    expect(r.findings).toEqual([]);
+    expect(r.verdict).toBe('clean');
+  });
+
+  it('getattr to a method of an allowlisted class, or calling a resolved constant, is malicious', async () => {
+    const method = new PickleAsm()
+      .proto(4)
+      .str('builtins')
+      .str('getattr')
+      .stackGlobal()
+      .str('pandas.core.frame')
+      .str('DataFrame')
+      .stackGlobal()
+      .str('to_csv')
+      .tuple2()
+      .reduce()
+      .stop()
+      .bytes();
+    const r1 = await scanBytes(method, 'm.pkl');
+    expect(r1.verdict).toBe('malicious');
+    expect(globalsOf(r1)).toContain('pandas.core.frame.DataFrame.to_csv');
+    const called = new PickleAsm()
+      .proto(4)
+      .str('builtins')
+      .str('getattr')
+      .stackGlobal()
+      .str('transformers.trainer_utils')
+      .str('IntervalStrategy')
+      .stackGlobal()
+      .str('STEPS')
+      .tuple2()
+      .reduce()
+      .str('x')
+      .tuple1()
+      .reduce()
+      .stop()
+      .bytes();
+    expect((await scanBytes(called, 'c.pkl')).verdict).toBe('malicious');
+  });
+
+  it('getattr on anything but constants is still reported, and so is getattr passed as a value', async () => {
+    const dynamic = new PickleAsm()
+      .proto(4)
+      .str('builtins')
+      .str('getattr')
+      .stackGlobal()
+      .str('builtins')
+      .str('__import__')
+      .stackGlobal()
+      .str('os')
+      .tuple1()
+      .reduce()
+      .str('system')
+      .tuple2()
+      .reduce()
+      .stop()
+      .bytes();
+    const r = await scanBytes(dynamic, 'd.pkl');
+    expect(globalsOf(r)).toEqual(expect.arrayContaining(['builtins.getattr', 'builtins.__import__']));
+    const asValue = new PickleAsm()
+      .proto(4)
+      .str('builtins')
+      .str('map')
+      .stackGlobal()
+      .str('builtins')
+      .str('getattr')
+      .stackGlobal()
+      .emptyList()
+      .tuple2()
+      .reduce()
+      .stop()
+      .bytes();
+    expect(globalsOf(await scanBytes(asValue, 'v.pkl'))).toContain('builtins.getattr');
+  });
+
+  it('numpy < 1.20 ufuncs (_ufunc_reconstruct("numpy", "log1p")) resolve to the ufunc', async () => {
+    const ufunc = (name: string) =>
+      new PickleAsm()
+        .proto(2)
+        .global('numpy.core', '_ufunc_reconstruct')
+        .str('numpy')
+        .str(name)
+        .tuple2()
+        .reduce()
+        .stop()
+        .bytes();
+    expect((await scanBytes(ufunc('log1p'), 'u.pkl')).verdict).toBe('clean');
+    const bad = await scanBytes(
+      new PickleAsm()
+        .proto(2)
+        .global('numpy.core', '_ufunc_reconstruct')
+        .str('os')
+        .str('system')
+        .tuple2()
+        .reduce()
+        .stop()
+        .bytes(),
+      'u2.pkl',
+    );
+    expect(bad.verdict).toBe('malicious');
+    expect(globalsOf(bad)).toContain('os.system');
+  });
+});

@@ -44,7 +44,10 @@ export function classifyZip(entries: ZipEntry[]): ZipLayout {
 }
 
 const CUSTOM_OP = /\bops\.(?!aten\b|prim\b|quantized\b|_caffe2\b)([A-Za-z_]\w*)\.([A-Za-z_]\w*)/g;
-const DANGEROUS_TS = /\b(load_library|torch\.classes\.|__torch__\.torch\.classes\.|PythonOp|prim::PythonOp)/;
+// TorchBind classes shipped with PyTorch (quantized packed params, xnnpack, rnn, sparse, mkldnn) are ordinary in
+// quantized TorchScript models; other torch.classes need a native library registered by someone.
+const DANGEROUS_TS =
+  /\b(load_library|(?:__torch__\.)?torch\.classes\.(?!(?:quantized|xnnpack|rnn|sparse|mkldnn)\.)[A-Za-z_]|PythonOp|prim::PythonOp)/;
 
 export const zipScanner: FormatScanner = {
   id: 'zip',

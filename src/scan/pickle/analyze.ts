@@ -41,6 +41,13 @@ const NESTED_LOADERS = new Set([
   'pandas.io.pickle.read_pickle',
 ]);
 
+/** Lookup functions the VM resolves statically when they are applied to constants. */
+const LOOKUPS = new Set([
+  'builtins.getattr',
+  'numpy.core._ufunc_reconstruct',
+  'numpy._core._ufunc_reconstruct',
+]);
+
 const MUTATING_OPS = new Set(['BUILD', 'SETITEM', 'SETITEMS', 'APPEND', 'APPENDS', 'ADDITEMS']);
 const CALLING_OPS = new Set(['REDUCE', 'INST', 'OBJ', 'NEWOBJ', 'NEWOBJ_EX']);
 
@@ -117,6 +124,8 @@ class PickleSession {
   readonly vm: PickleVM;
   private readonly globals = new Map<string, GlobalRecord>();
   private readonly once = new Set<string>();
+  /** Lookup functions imported but not (yet) used in a way that needs reporting. */
+  private readonly deferred = new Map<string, SymGlobal>();
   private nGlobals = 0;
   private nCalls = 0;
   private readonly inner: string[];
@@ -157,6 +166,18 @@ class PickleSession {
     this.opts.onGlobalSeen?.(v.module, v.name);
     if (v.class === 'allowed') return;
     const key = `${v.module}.${v.name}`;
+    // Lookup functions are judged by their use: applied to constants they resolve statically (the VM then reports
+    // the global they name); any other use reports them.
+    if (LOOKUPS.has(key) && !this.globals.has(key)) {
+      if (!this.deferred.has(key)) this.deferred.set(key, g);
+      return;
+    }
+    this.reportGlobal(g);
+  }
+
+  private reportGlobal(g: SymGlobal): void {
+    const v = g.verdict;
+    const key = `${v.module}.${v.name}`;
     const rec = this.globals.get(key);
     if (rec) {
       rec.count++;
@@ -191,6 +212,29 @@ class PickleSession {
   private onCall(c: SymCall): void {
     this.nCalls++;
     const callee = c.callee;
+    // A deferred lookup function used any other way than on constants, or handed to another call as a value.
+    for (const b of [callee, ...(Array.isArray(c.args) ? c.args : [c.args])]) {
+      if (!isSym(b, 'global')) continue;
+      const key = `${b.verdict.module}.${b.verdict.name}`;
+      const g = this.deferred.get(key);
+      if (g) {
+        this.deferred.delete(key);
+        this.reportGlobal(g);
+      }
+    }
+    if (isSym(callee, 'global') && callee.verdict.notCallable && CALLING_OPS.has(c.op)) {
+      this.report(PKL_DANGEROUS_GLOBAL, {
+        message: `calls ${callee.verdict.module}.${callee.verdict.name}, a constant or enum member of an allowlisted class: ${render(c)}`,
+        offset: c.offset,
+        severity: 'high',
+        evidence: {
+          global: `${callee.verdict.module}.${callee.verdict.name}`,
+          call: render(c),
+          reason: 'constant called as a function',
+        },
+      });
+      return;
+    }
     if (isSym(callee, 'global')) {
       if (MUTATING_OPS.has(c.op)) {
         this.report(PKL_GLOBAL_MUTATION, {

@@ -19,6 +19,8 @@ export interface GlobalVerdict {
   reason: string;
   /** The deny/allow entry that decided, as "module.name" or "module.*". */
   matched?: string;
+  /** Allowed only as a value (an enum member or constant of an allowlisted class): calling it is dangerous. */
+  notCallable?: boolean;
   ghsa?: readonly string[];
   cve?: readonly string[];
 }
@@ -154,6 +156,17 @@ export class PicklePolicy {
     // 5. A method or attribute reached through an allowlisted class (DataFrame.to_csv, AutoModel.from_pretrained):
     // data pickles never do this, and it turns a harmless class into an arbitrary call.
     if (nameParts.length > 1 && this.decide(module, nameParts[0]).class === 'allowed') {
+      // Enum members and constants (UPPER_CASE) are values: Python 3.11.2 pickles enum members as
+      // getattr(Class, 'NAME'). They stay allowed as long as nothing calls them.
+      if (nameParts.length === 2 && /^[A-Z][A-Z0-9_]*$/.test(nameParts[1]))
+        return {
+          ...base,
+          class: 'allowed',
+          severity: 'info',
+          reason: `constant or enum member of the allowlisted ${module}.${nameParts[0]}`,
+          matched: 'constant-of-allowed',
+          notCallable: true,
+        };
       return {
         ...base,
         class: 'denied',

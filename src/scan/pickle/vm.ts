@@ -72,6 +72,8 @@ export interface VmHooks {
   /** Every call: REDUCE, INST, OBJ, NEWOBJ, NEWOBJ_EX, and BUILD / item setters on non-containers. */
   onCall?(c: SymCall): void;
   onAnomaly?(kind: AnomalyKind, detail: string, offset: number): void;
+  /** A lookup function (getattr, _ufunc_reconstruct) was applied to constants and resolved to a global. */
+  onLookupResolved?(lookup: SymGlobal, result: SymGlobal): void;
   /** Called at each STOP with the index of the pickle that ended. */
   onPickleEnd?(index: number, offset: number, result: Box): void;
   /**
@@ -533,6 +535,29 @@ export class PickleVM {
       this.hooks.onCall?.(call);
     }
     return call;
+  }
+
+  /**
+   * Lookups whose result is known statically: getattr(<imported global>, '<name>') (how Python 3.11.2 pickles enum
+   * members) and numpy's _ufunc_reconstruct('<module>', '<name>') (ufuncs before numpy 1.20). The result is the
+   * global they name, classified like any other; the lookup function itself is then not a call.
+   */
+  private resolveLookup(callee: Box, args: Box, abs: number): SymGlobal | undefined {
+    if (!isSym(callee, 'global') || !Array.isArray(args) || args.length !== 2) return undefined;
+    const fn = `${callee.verdict.module}.${callee.verdict.name}`;
+    const [a, b] = args;
+    if (typeof b !== 'string' || !isDottedIdentifier(b)) return undefined;
+    let g: SymGlobal | undefined;
+    if (fn === 'builtins.getattr' && isSym(a, 'global'))
+      g = this.makeGlobal(a.module, `${a.name}.${b}`, abs, 'getattr');
+    else if (
+      /^numpy\.(_)?core\._ufunc_reconstruct$/.test(fn) &&
+      typeof a === 'string' &&
+      isDottedIdentifier(a)
+    )
+      g = this.makeGlobal(a, b, abs, '_ufunc_reconstruct');
+    if (g && !this.probe) this.hooks.onLookupResolved?.(callee, g);
+    return g;
   }
 
   /** Pops n items above a mark as a tuple Box (bounded). */
@@ -1153,7 +1178,8 @@ export class PickleVM {
           this.need(2, abs);
           const args = this.popBox(abs);
           const callee = this.popBox(abs);
-          this.pushObj(this.recordCall('REDUCE', callee, args, abs));
+          const resolved = this.resolveLookup(callee, args, abs);
+          this.pushObj(resolved ?? this.recordCall('REDUCE', callee, args, abs));
           break;
         }
         case OP.OBJ: {
