@@ -339,7 +339,9 @@ class PickleSession {
     if (!/(^|\.)joblib\.numpy_pickle\.NumpyArrayWrapper$/.test(name)) return undefined;
     if (!isSym(state, 'dict')) return undefined;
     const get = (k: string): Box | undefined => state.entries.find(([key]) => key === k)?.[1];
-    const align = get('numpy_array_alignment_bytes') !== undefined;
+    // joblib reads the padding byte only when the alignment is a number (it writes None for unseekable streams).
+    const alignBox = get('numpy_array_alignment_bytes');
+    const align = typeof alignBox === 'number';
     const size = joblibArrayBytes(get('shape'), get('dtype'));
     if (size === 'object') return { type: 'pickle' };
     if (size === undefined) {
@@ -445,24 +447,72 @@ export function joblibArrayBytes(
   if (dtypeBox === undefined || !isSym(dtypeBox, 'call')) return undefined;
   const dtype: SymCall = dtypeBox;
   if (!Array.isArray(dtype.args) || typeof dtype.args[0] !== 'string') return undefined;
-  const descr = dtype.args[0];
-  const m = /^[<>|=]?([a-zA-Z?])(\d*)/.exec(descr);
+  const item = dtypeItemSize(dtype.args[0].trim(), dtype.state);
+  return item === 'object' || item === undefined ? item : count * item;
+}
+
+const NAMED_DTYPES: Record<string, number | 'object'> = {
+  object: 'object',
+  object_: 'object',
+  bool: 1,
+  bool_: 1,
+  byte: 1,
+  ubyte: 1,
+  short: 2,
+  ushort: 2,
+  intc: 4,
+  uintc: 4,
+  int_: 8,
+  uint: 8,
+  longlong: 8,
+  ulonglong: 8,
+  half: 2,
+  single: 4,
+  double: 8,
+  longdouble: 16,
+  csingle: 8,
+  cdouble: 16,
+  clongdouble: 32,
+  float: 8,
+  int: 8,
+  complex: 16,
+};
+
+/**
+ * Item size of a NumPy dtype descriptor as numpy.dtype() reads it: type codes ('f8', '<i4', 'O'), names with bit
+ * widths ('int8', 'float32', 'complex128'), named types ('object', 'double'). 'object' when the array holds Python
+ * objects (pickled inline); undefined when unknown or structured (fields may hold objects: fail closed).
+ */
+function dtypeItemSize(descr: string, state: Box | undefined): number | 'object' | undefined {
+  const d = descr.replace(/^[<>|=!]/, '');
+  if (d in NAMED_DTYPES) return NAMED_DTYPES[d];
+  const named = /^(u?int|float|complex|bool|str|bytes|datetime64|timedelta64)(\d+)(\[\w+\])?$/.exec(d);
+  if (named) {
+    const bits = Number(named[2]);
+    return named[1] === 'str' ? bits * 4 : named[1] === 'bytes' ? bits : bits / 8;
+  }
+  const m = /^([a-zA-Z?])(\d*)(\[\w+\])?$/.exec(d);
   if (!m) return undefined;
   const [, t, digits] = m;
   if (t === 'O') return 'object';
-  let item: number | undefined;
+  // Structured dtypes: numpy's dtype state is (version, endian, subdescr, names, fields, elsize, ...); a field of
+  // object dtype makes joblib pickle the array inline.
+  const fields = Array.isArray(state) ? state[4] : undefined;
+  if (t === 'V' && fields !== null && fields !== undefined) {
+    if (!isSym(fields, 'dict') || fields.truncated) return undefined;
+    for (const [, v] of fields.entries) {
+      const fd = Array.isArray(v) ? v[0] : undefined;
+      if (!fd || !isSym(fd, 'call') || !Array.isArray(fd.args) || typeof fd.args[0] !== 'string')
+        return undefined;
+      const sub = dtypeItemSize(fd.args[0].trim(), fd.state);
+      if (sub === 'object' || sub === undefined) return sub;
+    }
+  }
   if (digits) {
     const n = Number(digits);
-    item = t === 'U' ? n * 4 : n;
-  } else if (t in DTYPE_SIZES) item = DTYPE_SIZES[t];
-  if ((item === undefined || item === 0) && Array.isArray(dtype.state) && typeof dtype.state[5] === 'number')
-    item = dtype.state[5] > 0 ? dtype.state[5] : undefined;
-  if (item === undefined) return undefined;
-  if (Array.isArray(dtype.state) && dtype.state[3] !== null && dtype.state[3] !== undefined && t === 'V') {
-    // Structured dtype: fields may hold objects; Bulwark cannot tell from the tag, so treat as unknown unless plain.
-    const fields = dtype.state[3];
-    if (typeof fields === 'object' && !Array.isArray(fields) && fields && fields.t === 'tag')
-      return count * item;
+    return t === 'U' ? n * 4 : n;
   }
-  return count * item;
+  if (t in DTYPE_SIZES) return DTYPE_SIZES[t];
+  if (Array.isArray(state) && typeof state[5] === 'number' && state[5] > 0) return state[5];
+  return undefined;
 }

@@ -686,6 +686,29 @@ export const DENY_RULES: readonly DenyRule[] = [
   ),
   high('jinja2', '*', 'templates can execute code when rendered outside a sandbox'),
 
+  // scipy.stats distribution objects carry a code string that rv_generic.__setstate__ passes to exec().
+  critical(
+    'scipy.stats._distn_infrastructure',
+    '*',
+    'distribution objects exec() the code template in their pickled state',
+  ),
+  critical(
+    'scipy.stats._continuous_distns',
+    '*',
+    'distribution objects exec() the code template in their pickled state',
+  ),
+  critical(
+    'scipy.stats._discrete_distns',
+    '*',
+    'distribution objects exec() the code template in their pickled state',
+  ),
+  ...['numpy.core._multiarray_umath', 'numpy._core._multiarray_umath'].map((m) =>
+    critical(
+      m,
+      ['frompyfunc', 'set_numeric_ops', 'set_string_function', 'fromfile'],
+      'wraps arbitrary callables into ufuncs, replaces array operators or reads files',
+    ),
+  ),
   // ---- Gadgets found by red-teaming (test/pickle/bypasses.test.ts) -------------------------------------------------
   // Resolvers: turn a string into any callable, which allowlisted trampolines (torch._tensor._rebuild_from_type_v2)
   // then call without a REDUCE on a computed value.

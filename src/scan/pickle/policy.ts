@@ -42,6 +42,16 @@ export function normalizeModule(module: string): string {
   return module;
 }
 
+/** Conventional import aliases a module's namespace may hold (`import numpy as np`): attribute walks follow them. */
+const IMPORT_ALIASES: Readonly<Record<string, string>> = {
+  np: 'numpy',
+  pd: 'pandas',
+  tf: 'tensorflow',
+  sp: 'scipy',
+  plt: 'matplotlib.pyplot',
+  sk: 'sklearn',
+};
+
 interface DenyIndexEntry {
   rule: DenyRule;
   target: string;
@@ -112,8 +122,12 @@ export class PicklePolicy {
     if (exact) return denied(base, exact);
     // Attribute walks: a dotted name may reach another module object ("pathlib" + "os.system").
     const nameParts = name.split('.');
-    for (let i = 1; i < nameParts.length; i++) {
-      const sub = nameParts.slice(i).join('.');
+    // i = 0: the whole dotted name may itself be an import path ("torch.nn.modules.module" + "torch.load").
+    for (let i = 0; i < nameParts.length; i++) {
+      if (i === 0 && nameParts.length < 2) continue;
+      const parts = nameParts.slice(i);
+      parts[0] = IMPORT_ALIASES[parts[0]] ?? parts[0];
+      const sub = parts.join('.');
       const viaAttr = this.findDenyExact(normalizeModule(sub)) ?? this.findDenyModule(normalizeModule(sub));
       if (viaAttr) return denied(base, viaAttr, `reached through the attribute path ${name}`);
     }
