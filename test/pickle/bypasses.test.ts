@@ -506,7 +506,7 @@ describe('known misses (need code changes)', () => {
   // non-global (call result, unknown, persid, ext) in the callable position of known trampolines
   // (_rebuild_from_type_v2, _rebuild_from_type, copyreg.__newobj__/_reconstructor's class, numpy.core.multiarray
   // ._reconstruct's subtype, …) as a dynamic call.
-  it.fails('a computed callable passed to the allowlisted trampoline _rebuild_from_type_v2', async () => {
+  it('a computed callable passed to the allowlisted trampoline _rebuild_from_type_v2', async () => {
     const p = new PickleAsm()
       .proto(4)
       .str('torch._tensor')

@@ -41,6 +41,15 @@ const NESTED_LOADERS = new Set([
   'pandas.io.pickle.read_pickle',
 ]);
 
+/** Allowlisted functions that call one of their arguments, and which argument (0-based). */
+const CALL_THROUGH: Readonly<Record<string, number>> = {
+  'torch._tensor._rebuild_from_type_v2': 0,
+  'torch._utils._rebuild_from_type_v2': 0,
+  'copyreg._reconstructor': 1,
+  'copyreg.__newobj__': 0,
+  'copyreg.__newobj_ex__': 0,
+};
+
 /** Lookup functions the VM resolves statically when they are applied to constants. */
 const LOOKUPS = new Set([
   'builtins.getattr',
@@ -255,6 +264,7 @@ class PickleSession {
       }
       const full = `${normalizeModule(callee.module)}.${callee.name}`;
       if (NESTED_LOADERS.has(full)) this.nested(c, full);
+      this.callThrough(c, full);
       return;
     }
     if (CALLING_OPS.has(c.op)) {
@@ -272,6 +282,28 @@ class PickleSession {
       // Item setters / BUILD on an object created by a denied or unknown global are covered by that global's finding.
       return;
     }
+  }
+
+  /** Allowlisted functions that call one of their arguments: a computed value there is a hidden call. */
+  private callThrough(c: SymCall, fn: string): void {
+    const idx = CALL_THROUGH[fn];
+    if (idx === undefined || !Array.isArray(c.args)) return;
+    const arg = c.args[idx];
+    if (arg === undefined || isSym(arg, 'global') || arg === null) return;
+    if (
+      typeof arg !== 'object' ||
+      Array.isArray(arg) ||
+      arg.t === 'tag' ||
+      arg.t === 'bytes' ||
+      arg.t === 'dict' ||
+      arg.t === 'list'
+    )
+      return;
+    this.report(PKL_DYNAMIC_CALL, {
+      message: `${fn} calls its argument ${idx + 1}, which is a computed value (${render(arg)}), not an imported global`,
+      offset: c.offset,
+      evidence: { call: render(c), operation: 'call-through' },
+    });
   }
 
   private nested(c: SymCall, loader: string): void {
