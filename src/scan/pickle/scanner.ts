@@ -4,7 +4,7 @@ import { analyzePickleSource } from './analyze.js';
 import { PicklePolicy } from './policy.js';
 import { DEFAULT_LIMITS } from '../../core/limits.js';
 import { PickleVM } from './vm.js';
-import { isOpcode } from './opcodes.js';
+import { OP, isOpcode } from './opcodes.js';
 import type { Box } from './values.js';
 
 /** The legacy PyTorch magic number 0x1950a86a20f9469cfc6c, as the nearest double. */
@@ -36,8 +36,47 @@ export function probePickle(head: Uint8Array, size: number): PickleProbe {
   // A stream that declares a pickle protocol and then breaks is a (broken) pickle: inconclusive, never clean.
   if (protoFirst) return { isPickle: true, protoFirst, strong: !r.error };
   if (r.error) return { isPickle: false, protoFirst, strong: false };
-  const complete = r.pickles > 0 || (head.length < size && r.opcodes > 1);
-  return { isPickle: complete, protoFirst, strong: false };
+  if (r.pickles > 0) return { isPickle: true, protoFirst, strong: false };
+  if (head.length < size) {
+    // A long valid opcode prefix (random bytes rarely parse for 4 KiB) is as good as a protocol header.
+    if (r.opcodes > 1) return { isPickle: true, protoFirst, strong: r.opcodes >= 16 };
+    // The first opcode does not fit in the head: a length-prefixed payload whose declared length fits the file is
+    // a pickle (a 200 KB string before the payload must not hide it).
+    const first = firstOpcodeFits(head, size);
+    if (first) return { isPickle: true, protoFirst, strong: first === 'strong' };
+  }
+  return { isPickle: false, protoFirst, strong: false };
+}
+
+/** Whether a first opcode that does not fit in the head is plausibly the start of a pickle. */
+function firstOpcodeFits(head: Uint8Array, size: number): 'strong' | 'weak' | undefined {
+  const op = head[0];
+  const u32 = (): number => (head[1] | (head[2] << 8) | (head[3] << 16) | (head[4] << 24)) >>> 0;
+  const u64 = (): number => {
+    let v = 0;
+    for (let i = 8; i >= 1; i--) v = v * 256 + head[i];
+    return v;
+  };
+  switch (op) {
+    case OP.BINUNICODE:
+    case OP.BINBYTES:
+    case OP.BINSTRING:
+    case OP.LONG4:
+      return head.length >= 5 && 5 + u32() <= size ? 'strong' : undefined;
+    case OP.BINUNICODE8:
+    case OP.BINBYTES8:
+    case OP.BYTEARRAY8:
+      return head.length >= 9 && 9 + u64() <= size ? 'strong' : undefined;
+    case OP.STRING:
+      return head[1] === 0x27 || head[1] === 0x22 ? 'weak' : undefined;
+    case OP.INT:
+    case OP.LONG: {
+      for (let i = 1; i < head.length; i++) if (head[i] < 0x30 || head[i] > 0x39) return undefined;
+      return 'weak';
+    }
+    default:
+      return undefined;
+  }
 }
 
 export const pickleScanner: FormatScanner = {
