@@ -1,6 +1,7 @@
 import { ParseError } from '../../core/errors.js';
+import { descrHasObject, parsePyLiteral } from './py-literal.js';
 import { defineRule, defineRuleFamily } from '../../core/rules.js';
-import { scanPickleStream } from '../pickle/scanner.js';
+import { probePickle, scanPickleStream } from '../pickle/scanner.js';
 import { SliceSource, type ByteSource } from '../source.js';
 import type { FormatScanner, ScanContext, SniffInput } from '../types.js';
 
@@ -69,22 +70,33 @@ export function parseNpyHeader(head: Uint8Array, size: number): NpyHeader {
   if (dataOffset > size) throw new ParseError(`.npy header length ${hlen} runs past the end of the file`, 8);
   if (dataOffset > head.length) throw new ParseError(`.npy header longer than ${head.length} bytes`, 8);
   const text = Buffer.from(head.subarray(start, dataOffset)).toString(major === 3 ? 'utf8' : 'latin1');
-  const descrM = /['"]descr['"]\s*:\s*(?:'([^']*)'|"([^"]*)"|(\[.*\]))\s*,/s.exec(text);
-  const fortranM = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text);
-  const shapeM = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text);
-  if (!descrM || !fortranM || !shapeM)
+  // numpy reads the header with ast.literal_eval: parse the same literal syntax, not a regex of it.
+  const dict = parsePyLiteral(text.replace(/\s+$/, ''));
+  if (!(dict instanceof Map)) throw new ParseError('.npy header is not a dictionary', start);
+  const descr = dict.get('descr');
+  const fortran = dict.get('fortran_order');
+  const shapeV = dict.get('shape');
+  if (descr === undefined || typeof fortran !== 'boolean' || shapeV === undefined)
     throw new ParseError('.npy header dictionary lacks descr, fortran_order or shape', start);
-  const descr = descrM[1] ?? descrM[2] ?? descrM[3];
-  const shape = shapeM[1]
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => Number(s.replace(/L$/, '')));
-  if (shape.some((n) => !Number.isInteger(n) || n < 0))
+  const dims = Array.isArray(shapeV)
+    ? shapeV
+    : shapeV !== null && typeof shapeV === 'object' && 'tuple' in shapeV
+      ? shapeV.tuple
+      : undefined;
+  if (!dims || dims.some((n) => typeof n !== 'number' || !Number.isInteger(n) || n < 0))
     throw new ParseError('.npy shape is not a tuple of sizes', start);
-  // Object dtype: "|O", "O", "|O8", or a structured descr with an 'O' field.
-  const hasObject = descrM[3] !== undefined ? /['"][|<>=]?O\d*['"]/.test(descr) : /^[|<>=]?O\d*$/.test(descr);
-  return { version: major, descr, fortranOrder: fortranM[1] === 'True', shape, dataOffset, hasObject };
+  const shape = dims as number[];
+  return {
+    version: major,
+    descr:
+      typeof descr === 'string'
+        ? descr
+        : JSON.stringify(descr, (_k, v) => (v instanceof Map ? Object.fromEntries(v) : v)),
+    fortranOrder: fortran,
+    shape,
+    dataOffset,
+    hasObject: descrHasObject(descr),
+  };
 }
 
 export const numpyScanner: FormatScanner = {
@@ -102,6 +114,23 @@ export const numpyScanner: FormatScanner = {
     } catch (err) {
       if (err instanceof ParseError) {
         ctx.report(NPY_MALFORMED, { message: err.message, offset: err.offset });
+        // Fail closed: numpy may accept what Bulwark cannot read; if the data section is a pickle, analyse it.
+        const major = head[6];
+        const lenBytes = major === 1 ? 2 : 4;
+        if (head.length >= 8 + lenBytes && (major === 1 || major === 2 || major === 3)) {
+          const hlen =
+            major === 1
+              ? head[8] | (head[9] << 8)
+              : (head[8] | (head[9] << 8) | (head[10] << 16) | (head[11] << 24)) >>> 0;
+          const dataOffset = 8 + lenBytes + hlen;
+          if (dataOffset < source.size) {
+            const dataHead = await source.read(dataOffset, 4096);
+            if (probePickle(dataHead, source.size - dataOffset).isPickle)
+              await scanPickleStream(new SliceSource(source, dataOffset, source.size - dataOffset), ctx, {
+                baseOffset: dataOffset,
+              });
+          }
+        }
         return;
       }
       throw err;
