@@ -343,7 +343,7 @@ describe('lookups resolved statically', () => {
     expect(r.verdict).toBe('clean');
   });
 
-  it('getattr to a method of an allowlisted class, or calling a resolved constant, is malicious', async () => {
+  it('calling a method reached through an allowlisted class, or a resolved constant, is malicious', async () => {
     const method = new PickleAsm()
       .proto(4)
       .str('builtins')
@@ -354,6 +354,9 @@ describe('lookups resolved statically', () => {
       .stackGlobal()
       .str('to_csv')
       .tuple2()
+      .reduce()
+      .str('/tmp/exfil.csv')
+      .tuple1()
       .reduce()
       .stop()
       .bytes();
@@ -440,5 +443,32 @@ describe('lookups resolved statically', () => {
     );
     expect(bad.verdict).toBe('malicious');
     expect(globalsOf(bad)).toContain('os.system');
+  });
+});
+
+describe('bound methods of allowlisted objects', () => {
+  const bound = (call: boolean): Uint8Array => {
+    const a = new PickleAsm()
+      .proto(4)
+      .str('builtins')
+      .str('getattr')
+      .stackGlobal()
+      .str('torch.optim.lr_scheduler')
+      .str('OneCycleLR')
+      .stackGlobal()
+      .emptyTuple()
+      .newobj()
+      .str('_annealing_cos')
+      .tuple2()
+      .reduce();
+    if (call) a.int(1).tuple1().reduce();
+    return a.stop().bytes();
+  };
+  it('a scheduler state_dict holding a bound method (OneCycleLR anneal_func) is clean', async () => {
+    const r = await scanBytes(bound(false), 'sched.pt');
+    expect(r.verdict).toBe('clean');
+  });
+  it('calling that bound method during load is malicious', async () => {
+    expect((await scanBytes(bound(true), 'sched2.pt')).verdict).toBe('malicious');
   });
 });

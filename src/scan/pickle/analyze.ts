@@ -289,7 +289,7 @@ class PickleSession {
     const idx = CALL_THROUGH[fn];
     if (idx === undefined || !Array.isArray(c.args)) return;
     const arg = c.args[idx];
-    if (arg === undefined || isSym(arg, 'global') || arg === null) return;
+    if (arg === undefined || arg === null || (isSym(arg, 'global') && !arg.verdict.notCallable)) return;
     if (
       typeof arg !== 'object' ||
       Array.isArray(arg) ||

@@ -1137,7 +1137,8 @@ export const ALLOW_RULES: readonly AllowRule[] = [
     module: 'ipaddress',
     names: ['IPv4Address', 'IPv6Address', 'IPv4Network', 'IPv6Network', 'IPv4Interface', 'IPv6Interface'],
   },
-  { module: 'zoneinfo', names: ['ZoneInfo._unpickle'] },
+  // ZoneInfo builds a time zone from a key name; keys are validated (no paths) and read from the tz database.
+  { module: 'zoneinfo', names: ['ZoneInfo', 'ZoneInfo._unpickle'] },
   { module: 'io', names: ['BytesIO', 'StringIO'] },
 
   // ---- NumPy --------------------------------------------------------------------------------------------------------

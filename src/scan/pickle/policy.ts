@@ -167,18 +167,20 @@ export class PicklePolicy {
         };
     }
 
-    // 5. A method or attribute reached through an allowlisted class (DataFrame.to_csv, AutoModel.from_pretrained):
-    // data pickles never do this, and it turns a harmless class into an arbitrary call.
+    // 5. A method or attribute reached through an allowlisted class (DataFrame.to_csv, AutoModel.from_pretrained,
+    // an enum member): calling it turns a harmless class into an arbitrary call; deeper or dunder paths are denied.
     if (nameParts.length > 1 && this.decide(module, nameParts[0]).class === 'allowed') {
       // Enum members and constants (UPPER_CASE) are values: Python 3.11.2 pickles enum members as
       // getattr(Class, 'NAME'). They stay allowed as long as nothing calls them.
-      if (nameParts.length === 2 && /^[A-Z][A-Z0-9_]*$/.test(nameParts[1]))
+      // Any other plain attribute (a static method, a function reference) is likewise a harmless value until it is
+      // called, and calling it is reported (BW-PKL-001) — so is handing it to a function that calls its argument.
+      if (nameParts.length === 2 && !/^__.*__$/.test(nameParts[1]))
         return {
           ...base,
           class: 'allowed',
           severity: 'info',
-          reason: `constant or enum member of the allowlisted ${module}.${nameParts[0]}`,
-          matched: 'constant-of-allowed',
+          reason: `attribute ${nameParts[1]} of the allowlisted ${module}.${nameParts[0]} (allowed as a value, not as a call)`,
+          matched: 'attribute-of-allowed',
           notCallable: true,
         };
       return {

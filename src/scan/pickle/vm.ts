@@ -551,6 +551,36 @@ export class PickleVM {
     if (fn === 'builtins.getattr' && isSym(a, 'global'))
       g = this.makeGlobal(a.module, `${a.name}.${b}`, abs, 'getattr');
     else if (
+      fn === 'builtins.getattr' &&
+      isSym(a, 'call') &&
+      isSym(a.callee, 'global') &&
+      a.callee.verdict.class === 'allowed' &&
+      !b.includes('.') &&
+      !/^__.*__$/.test(b)
+    ) {
+      // A bound method of an object of an allowlisted class (torch schedulers pickle `anneal_func` this way): a
+      // value, safe as long as nothing calls it.
+      const cls = a.callee;
+      g = {
+        t: 'global',
+        module: cls.module,
+        name: `${cls.name}().${b}`,
+        offset: abs,
+        via: 'getattr',
+        verdict: {
+          class: 'allowed',
+          module: cls.verdict.module,
+          name: `${cls.verdict.name}().${b}`,
+          severity: 'info',
+          reason: `bound method ${b} of an instance of the allowlisted ${cls.verdict.module}.${cls.verdict.name}`,
+          matched: 'instance-attribute',
+          notCallable: true,
+        },
+      };
+      this.sawGlobal = true;
+      this.sawGlobalInPickle = true;
+      if (!this.probe) this.hooks.onGlobal?.(g);
+    } else if (
       /^numpy\.(_)?core\._ufunc_reconstruct$/.test(fn) &&
       typeof a === 'string' &&
       isDottedIdentifier(a)
