@@ -24,6 +24,14 @@ Each imported global is classified, after alias normalisation (\`posix\`/\`nt\` 
    published gadget lives) → BW-PKL-001 with severity high;
 4. anything else is **unknown** → BW-PKL-002 (suspicious), naming the global.
 
+An attribute reached through an allowlisted class (an enum member such as \`IntervalStrategy.STEPS\`, a static
+method) or bound to an object of an allowlisted class (a scheduler's \`anneal_func\`) is allowed **as a value**:
+calling it during the load, or handing it to an allowlisted function that calls its argument
+(\`_rebuild_from_type_v2\`, \`copyreg.__newobj__\`), is reported as BW-PKL-001 / BW-PKL-010. Lookups applied to
+constants are resolved statically and the global they name is classified instead: \`getattr(<global>, 'NAME')\`
+(how Python 3.11.2 pickles enum members) and NumPy's \`_ufunc_reconstruct('numpy', 'log1p')\` (ufuncs before
+NumPy 1.20); \`getattr\` used any other way is reported.
+
 Extend both lists in \`bulwark.yaml\` (see [configuration](../configuration.md)):
 
 \`\`\`yaml

@@ -141,8 +141,3 @@ function renderInner(b: Box, depth: number): string {
       return `<${b.t}>`;
   }
 }
-
-/** Decode a retained bytes/str box to a JS string (for nested analysis and evidence). */
-export function boxString(b: Box): string | undefined {
-  return typeof b === 'string' ? b : undefined;
-}

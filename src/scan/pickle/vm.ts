@@ -926,7 +926,7 @@ export class PickleVM {
           if (op !== OP.BINSTRING) n = n >>> 0;
           else if (n < 0) this.fail('BINSTRING: negative length', abs);
           const kind = op === OP.BINUNICODE ? K_STRC : op === OP.BINBYTES ? K_BYTC : K_SSTRC;
-          const r = this.sized(kind, pos + 4, n, abs);
+          const r = this.sized(kind, pos + 4, n);
           if (r < 0) return this.suspend(buf, opStart, true);
           pos = r;
           break;
@@ -946,7 +946,7 @@ export class PickleVM {
           if (buf[pos + 7] !== 0 || n > Number.MAX_SAFE_INTEGER)
             this.fail(`${opName(op)}: length out of range`, abs);
           const kind = op === OP.BINUNICODE8 ? K_STRC : K_BYTC;
-          const r = this.sized(kind, pos + 8, n, abs, op === OP.BYTEARRAY8);
+          const r = this.sized(kind, pos + 8, n, op === OP.BYTEARRAY8);
           if (r < 0) return this.suspend(buf, opStart, true);
           pos = r;
           break;
@@ -1316,7 +1316,7 @@ export class PickleVM {
   }
 
   /** Handles a length-prefixed string/bytes payload; returns the new position or -1 when more input is needed. */
-  private sized(kind: number, start: number, n: number, abs: number, bytearray = false): number {
+  private sized(kind: number, start: number, n: number, bytearray = false): number {
     const buf = this.buf;
     const avail = buf.length - start;
     if (n <= avail && n <= this.limits.maxRetainedString) {
@@ -1341,7 +1341,6 @@ export class PickleVM {
     const box: BytesBox = { t: 'bytes', data: prefix, length: n, complete: false };
     if (kind === K_STRC) this.pushObj({ t: 'unknown', detail: `<str of ${n} bytes>` });
     else this.pushObj(box);
-    void abs;
     if (n <= avail) return start + n;
     this.skipRemaining = n - avail;
     // Consume the rest of this buffer; the caller sees pos == len and asks for more input.
