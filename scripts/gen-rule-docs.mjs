@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-await import(path.join(root, 'dist/scan/engine.js'));
+await import(path.join(root, 'dist/all-rules.js'));
 const { allRules, ruleFamilyIntro } = await import(path.join(root, 'dist/core/rules.js'));
 
 const byFamily = new Map();

@@ -7,8 +7,10 @@ import { FORMATS, scanCommand, type OutputFormat, type ScanFn } from './commands
 import { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { packageVersion } from './version.js';
+import { COMMAND_REGISTRARS, type CommandContext } from './commands/index.js';
 
-const COMMANDS = ['scan', 'rules', 'help'];
+/** Names of every subcommand, filled when the program is built (used in usage-error hints). */
+const COMMANDS = new Set<string>(['scan', 'rules']);
 
 export interface RunOverrides {
   /** Replaces the engine's scan (tests). */
@@ -104,6 +106,10 @@ function buildProgram(io: CliIo, overrides: RunOverrides, setExit: (code: number
       setExit(await rulesCommand(id, opts, io));
     });
 
+  const ctx: CommandContext = { io, setExit };
+  for (const register of COMMAND_REGISTRARS) register(program, ctx);
+  for (const c of program.commands) COMMANDS.add(c.name());
+
   return program;
 }
 
@@ -113,7 +119,7 @@ function collect(value: string, previous: string[]): string[] {
 
 /** Turns any error into the one-line message and exit code documented in docs/exit-codes.md. */
 function report(err: unknown, argv: string[], io: CliIo): number {
-  const command = COMMANDS.includes(argv[0]) && argv[0] !== 'help' ? `bulwark ${argv[0]}` : 'bulwark';
+  const command = argv[0] !== undefined && COMMANDS.has(argv[0]) ? `bulwark ${argv[0]}` : 'bulwark';
   if (err instanceof CommanderError) {
     // --help and --version end through here with exit code 0; `bulwark` alone prints help and exits 1.
     if (err.exitCode === 0) return ExitCode.Clean;

@@ -1,6 +1,14 @@
 /** Stable error codes. Documented in docs/errors.md. */
 export type ErrorCode =
-  'E_USAGE' | 'E_CONFIG' | 'E_IO' | 'E_NOT_FOUND' | 'E_PARSE' | 'E_LIMIT' | 'E_UNSUPPORTED' | 'E_INTERNAL';
+  | 'E_USAGE'
+  | 'E_CONFIG'
+  | 'E_IO'
+  | 'E_NOT_FOUND'
+  | 'E_PARSE'
+  | 'E_LIMIT'
+  | 'E_UNSUPPORTED'
+  | 'E_VERIFY'
+  | 'E_INTERNAL';
 
 /** Base class of every error Bulwark throws on purpose. `message` is one line that says what is wrong and how to fix it. */
 export class BulwarkError extends Error {
@@ -43,6 +51,43 @@ export class LimitError extends BulwarkError {
     super('E_LIMIT', message);
     this.name = 'LimitError';
     this.limit = limit;
+  }
+}
+
+/**
+ * Why a signature, attestation, log proof or model verification failed. Stable strings: tests, reports and the
+ * verify-on-load API branch on them.
+ */
+export type VerificationFailure =
+  | 'malformed-bundle'
+  | 'wrong-media-type'
+  | 'wrong-payload-type'
+  | 'wrong-predicate-type'
+  | 'bad-signature'
+  | 'wrong-key'
+  | 'untrusted-certificate'
+  | 'certificate-usage'
+  | 'wrong-identity'
+  | 'tlog'
+  | 'root-digest-mismatch'
+  | 'tampered-file'
+  | 'extra-file'
+  | 'missing-file'
+  | 'hashing-mismatch'
+  | 'empty-model'
+  | 'subject-mismatch'
+  | 'bad-proof'
+  | 'log-rewritten';
+
+/** A verification that ran and said no (as opposed to bad usage or an I/O error). */
+export class VerificationError extends BulwarkError {
+  readonly reason: VerificationFailure;
+  readonly details: Record<string, unknown>;
+  constructor(reason: VerificationFailure, message: string, details: Record<string, unknown> = {}) {
+    super('E_VERIFY', message);
+    this.name = 'VerificationError';
+    this.reason = reason;
+    this.details = details;
   }
 }
 

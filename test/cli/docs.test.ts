@@ -7,7 +7,7 @@ import { ROOT } from './helpers.js';
 
 beforeAll(async () => {
   // Importing the engine registers every scanner's rules.
-  await import('../../src/scan/engine.js');
+  await import('../../src/all-rules.js');
 });
 
 describe('rule documentation', () => {

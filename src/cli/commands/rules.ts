@@ -13,7 +13,7 @@ export async function loadRules(): Promise<{
   all: () => RuleMeta[];
   get: (id: string) => RuleMeta | undefined;
 }> {
-  await import('../../scan/engine.js');
+  await import('../../all-rules.js');
   const { allRules, getRule } = await import('../../core/rules.js');
   return { all: allRules, get: getRule };
 }

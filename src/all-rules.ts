@@ -1,0 +1,5 @@
+/**
+ * Imports every module that registers rules, so that `allRules()` lists the rules of every pillar (CLI `rules`,
+ * generated docs, SARIF rule tables). One import per pillar module.
+ */
+import './scan/engine.js';
