@@ -19,6 +19,14 @@ export interface References {
   atlas?: string[];
   /** OWASP Machine Learning Security Top 10 (2023) ids, e.g. ML06 */
   owaspMl?: string[];
+  /** OWASP Top 10 for LLM Applications (2025) ids, e.g. LLM01 */
+  owaspLlm?: string[];
+  /** EU AI Act provisions, e.g. "Art. 10", "Art. 15", "Annex IV" */
+  euAiAct?: string[];
+  /** NIST AI RMF 1.0 subcategories, e.g. "MEASURE 2.11" */
+  nistAiRmf?: string[];
+  /** ISO/IEC 42001:2023 Annex A controls, e.g. "A.7.4" */
+  iso42001?: string[];
   cwe?: string[];
   cve?: string[];
   ghsa?: string[];

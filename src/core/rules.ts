@@ -74,9 +74,22 @@ export function makeFinding(rule: RuleMeta, init: FindingInit): Finding {
   return f;
 }
 
+/** Every reference list a rule or finding may carry, in display order. */
+export const REFERENCE_KEYS = [
+  'atlas',
+  'owaspMl',
+  'owaspLlm',
+  'euAiAct',
+  'nistAiRmf',
+  'iso42001',
+  'cwe',
+  'cve',
+  'ghsa',
+] as const;
+
 function mergeRefs(a: References, b: References | undefined): References | undefined {
   const out: References = {};
-  for (const key of ['atlas', 'owaspMl', 'cwe', 'cve', 'ghsa'] as const) {
+  for (const key of REFERENCE_KEYS) {
     const set = new Set([...(a[key] ?? []), ...(b?.[key] ?? [])]);
     if (set.size) out[key] = [...set];
   }

@@ -163,6 +163,7 @@ export function ruleTags(rule: Pick<RuleMeta, 'references' | 'family'>): string[
   const refs: References = rule.references ?? {};
   for (const id of refs.atlas ?? []) tags.push(`external/atlas/${id}`);
   for (const id of refs.owaspMl ?? []) tags.push(`external/owasp-ml/${id}`);
+  for (const id of refs.owaspLlm ?? []) tags.push(`external/owasp-llm/${id}`);
   for (const id of refs.cwe ?? []) {
     const n = cweNumber(id);
     if (n) tags.push(`external/cwe/cwe-${n}`);
@@ -184,6 +185,18 @@ function ruleDescriptor(rule: RuleMeta): SarifReportingDescriptor {
       `- OWASP ML Top 10: ${refs.owaspMl.map((id) => `[${id}](${OWASP_ML_TOP10_URL})`).join(', ')}`,
     );
     refText.push(`OWASP ML Top 10 ${refs.owaspMl.join(', ')}`);
+  }
+  for (const [key, label] of [
+    ['owaspLlm', 'OWASP LLM Top 10'],
+    ['euAiAct', 'EU AI Act'],
+    ['nistAiRmf', 'NIST AI RMF'],
+    ['iso42001', 'ISO/IEC 42001'],
+  ] as const) {
+    const ids = refs[key];
+    if (ids?.length) {
+      refLines.push(`- ${label}: ${ids.join(', ')}`);
+      refText.push(`${label} ${ids.join(', ')}`);
+    }
   }
   if (refs.cwe?.length) {
     refLines.push(`- CWE: ${refs.cwe.map((id) => (cweUrl(id) ? `[${id}](${cweUrl(id)})` : id)).join(', ')}`);

@@ -77,6 +77,10 @@ export function ruleText(rule: RuleMeta): string {
   ];
   if (refs.atlas?.length) lines.push(row('ATLAS', refs.atlas.join(', ')));
   if (refs.owaspMl?.length) lines.push(row('OWASP ML', refs.owaspMl.join(', ')));
+  if (refs.owaspLlm?.length) lines.push(row('OWASP LLM', refs.owaspLlm.join(', ')));
+  if (refs.euAiAct?.length) lines.push(row('EU AI Act', refs.euAiAct.join(', ')));
+  if (refs.nistAiRmf?.length) lines.push(row('NIST AI RMF', refs.nistAiRmf.join(', ')));
+  if (refs.iso42001?.length) lines.push(row('ISO 42001', refs.iso42001.join(', ')));
   if (refs.cwe?.length) lines.push(row('CWE', refs.cwe.join(', ')));
   if (refs.cve?.length) lines.push(row('CVE', refs.cve.join(', ')));
   if (refs.ghsa?.length) lines.push(row('GHSA', refs.ghsa.join(', ')));
