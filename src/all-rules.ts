@@ -3,3 +3,4 @@
  * generated docs, SARIF rule tables). One import per pillar module.
  */
 import './scan/engine.js';
+import './trust/card/rules.js';

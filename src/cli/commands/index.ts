@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { registerCard } from './card.js';
 
 /** What a command module gets when it registers itself on the program. */
 export interface CommandContext {
@@ -15,4 +16,4 @@ export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
  * Every command module beyond `scan` and `rules`, one line each. Keep one import and one entry per module so that
  * parallel changes do not collide.
  */
-export const COMMAND_REGISTRARS: RegisterCommand[] = [];
+export const COMMAND_REGISTRARS: RegisterCommand[] = [registerCard];
