@@ -4,3 +4,7 @@
  */
 import './scan/engine.js';
 import './trust/card/rules.js';
+import './trust/privacy/rules.js';
+import './trust/rules.js';
+import './provenance/attest/rules.js';
+import './provenance/rules.js';

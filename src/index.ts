@@ -49,3 +49,375 @@ export {
   type LoadConfigOptions,
 } from './config/config.js';
 export { ExitCode, scanExitCode, DEFAULT_FAIL_ON } from './cli/exit-codes.js';
+
+// Provenance — Sigstore keyless signing and offline verification (src/provenance/sigstore)
+export {
+  createSigstoreSigner,
+  createSigstoreVerifier,
+  publicGoodTrustedRoot,
+  loadTrustedRootFile,
+  PUBLIC_GOOD_FULCIO_URL,
+  PUBLIC_GOOD_REKOR_URL,
+  PUBLIC_GOOD_TSA_URL,
+  type SigstoreSignOptions,
+  type SigstoreVerifyOptions,
+} from './provenance/sigstore/index.js';
+
+// Provenance — local append-only transparency log (src/provenance/tlog)
+export {
+  initLog,
+  openLog,
+  recordEvent,
+  canonicalEvent,
+  canonicalJson,
+  TransparencyLog,
+  EVENT_TYPES,
+  type LogEvent,
+  type AppendResult,
+  type CheckpointResult,
+  type InclusionProofDoc,
+  type ConsistencyProofDoc,
+  type VerifyReport,
+  type VerifyOptions,
+  type OpenOptions as OpenLogOptions,
+} from './provenance/tlog/log.js';
+export {
+  leafHash as merkleLeafHash,
+  nodeHash as merkleNodeHash,
+  rootFromLeafHashes,
+  verifyInclusion,
+  verifyConsistency,
+  verifySubtreeInclusion,
+  verifySubtreeConsistency,
+  MemoryTree,
+  ProofError,
+  EMPTY_ROOT as MERKLE_EMPTY_ROOT,
+} from './provenance/tlog/merkle.js';
+export {
+  signNote,
+  openNote,
+  openCheckpoint,
+  parseCheckpoint,
+  formatCheckpoint,
+  generateNoteKey,
+  parseVerifierKey,
+  parseSignerKey,
+  type Checkpoint,
+  type NoteVerifier,
+  type OpenedNote,
+} from './provenance/tlog/note.js';
+
+// Provenance — OpenSSF Model Signing: key / certificate signing and verification, verify-on-load (src/provenance)
+export {
+  createKeySigner,
+  createKeyVerifier,
+  createCertificateSigner,
+  createCertificateVerifier,
+  createVerifier,
+  verifierForBundle,
+  signingMethodOf,
+  certificateUsage,
+  parseCertificates,
+  type CertificateSignerOptions,
+  type CertificateVerifierOptions,
+  type TrustOptions,
+  type EnvelopeSigner,
+  type EnvelopeVerifier,
+  type VerifiedEnvelope,
+  type SignerIdentity,
+  type SigningMethod,
+} from './provenance/signing/index.js';
+export {
+  signModel,
+  bundleToJson,
+  type SignModelOptions,
+  type SignedModel,
+} from './provenance/oms/sign-model.js';
+export {
+  verifyModel,
+  verifyModelStatement,
+  verifySignedStatement,
+  isModelSignaturePredicate,
+  type VerifyModelOptions,
+  type ModelVerification,
+  type VerifiedStatement,
+} from './provenance/oms/verify-model.js';
+export { manifestToStatement, statementPayload, type OmsPredicate } from './provenance/oms/statement.js';
+export { parseBundle } from './provenance/bundle.js';
+export {
+  verifyBeforeLoad,
+  defaultSignaturePath,
+  type VerifyBeforeLoadOptions,
+  type LoadVerification,
+  type LoadPolicy,
+} from './provenance/verify-on-load.js';
+export {
+  verificationFindings,
+  ruleForReason,
+  PROV_UNSIGNED,
+  PROV_FILES_MISMATCH,
+  PROV_BAD_SIGNATURE,
+  PROV_MALFORMED,
+} from './provenance/rules.js';
+// Attestations and lineage (`bulwark attest`): scan / BOM / SLSA training-run statements about a model's OMS root.
+export {
+  attest,
+  buildScanStatement,
+  buildBomStatement,
+  buildTrainingStatement,
+  buildTrainingProvenance,
+  loadTrainingRunSpec,
+  validateTrainingRunSpec,
+  modelSubjects,
+  checkAttestation,
+  verifyAttestationBundle,
+  verifyLineage,
+  attestationFindings,
+  peekStatement,
+  SCAN_PREDICATE_V1,
+  CYCLONEDX_PREDICATE,
+  SPDX3_PREDICATE,
+  SLSA_PROVENANCE_V1,
+  TRAINING_BUILD_TYPE_V1,
+  type ScanPredicate,
+  type SlsaProvenance,
+  type TrainingRunSpec,
+  type AttestationCheck,
+  type AttestationKind,
+  type AttestationVerification,
+  type CheckAttestationOptions,
+  type LineageLink,
+  type LineageResult,
+  type LineageLinkResult,
+} from './provenance/attest/index.js';
+
+// AI bill of materials (issue 3): CycloneDX 1.6/1.7 ML-BOM and SPDX 3.0.1 AI/Dataset export of a model directory.
+export {
+  buildCycloneDxBom,
+  buildSpdxDocument,
+  readModelCardInfo,
+  summarizeBom,
+  serializeBom,
+  validateCycloneDx,
+  checkSpdxDocument,
+  type CycloneDxOptions,
+  type SpdxOptions,
+  type BomOptions,
+  type BomResult,
+  type BomSummary,
+  type ModelCardInfo,
+  type CdxBom,
+  type SpdxDocumentJson,
+} from './provenance/bom/index.js';
+
+// OMS model hashing (issue 3): OpenSSF Model Signing manifests and root digests, Python-compatible, on worker threads.
+export { hashModel } from './provenance/oms/parallel.js';
+export {
+  hashModelSerial,
+  compareOmsPaths,
+  omsRootDigest,
+  listModelFiles,
+  type ModelFile,
+} from './provenance/oms/hash.js';
+export {
+  OMS_HASH_TYPES,
+  DEFAULT_SHARD_SIZE,
+  DEFAULT_GIT_IGNORES,
+  MAX_RESOURCES,
+  type OmsHashType,
+  type OmsResource,
+  type OmsSerialization,
+  type HashOptions,
+  type HashProgress,
+  type ModelManifest,
+} from './provenance/oms/types.js';
+
+// Privacy (issue 5): PII and secret detection with redaction, k-anonymity / ℓ-diversity / t-closeness,
+// membership-inference metrics (src/trust/privacy).
+export {
+  PiiAnalyzer,
+  redactText,
+  maskPreview,
+  knownEntities,
+  REDACT_MODES,
+  type PiiOptions,
+  type PiiMatch,
+  type AnalyzeOptions,
+  type RedactMode,
+} from './trust/privacy/pii.js';
+export { RECOGNIZERS, type Recognizer, type EntityKind } from './trust/privacy/recognizers.js';
+export { evaluatePii, PRESIDIO_LABEL_MAP, type EvalResult } from './trust/privacy/pii-eval.js';
+export {
+  scanPiiFile,
+  type PiiScanOptions,
+  type PiiScanReport,
+  type ColumnSummary,
+} from './trust/privacy/scan.js';
+export {
+  kAnonymity,
+  parseHierarchy,
+  type Hierarchy,
+  type QuasiIdentifier,
+  type KAnonOptions,
+  type KAnonResult,
+} from './trust/privacy/kanon.js';
+export {
+  membershipMetrics,
+  leakageVerdict,
+  rocAuc,
+  rocCurve,
+  type MembershipMetrics,
+  type MembershipOptions,
+} from './trust/privacy/membership.js';
+// Trust: tabular data readers, predictions (column / ONNX) and fairness metrics (bulwark fairness).
+export {
+  readTable,
+  streamRows,
+  detectFormat,
+  tableFromColumns,
+  TABLE_LIMITS,
+  type Cell,
+  type Table,
+  type TableFormat,
+  type ReadTableOptions,
+} from './trust/data/table.js';
+export {
+  predictionsFromColumn,
+  predictOnnx,
+  loadFeatureSpec,
+  validateFeatureSpec,
+  encodeFeatures,
+  featureWidth,
+  type Predictions,
+  type FeatureSpec,
+  type FeatureSpecEntry,
+  type OnnxPredictOptions,
+} from './trust/predict/index.js';
+export {
+  assessFairness,
+  defaultFavorable,
+  knnFeaturesFromSpec,
+  knnFeaturesFromColumns,
+  generalizedEntropyIndex,
+  theilIndex,
+  consistency,
+  FAIRNESS_SCHEMA,
+  type FairnessInput,
+  type FairnessResult,
+  type GroupResult,
+  type GroupRates,
+  type Aggregates,
+  type KnnFeatures,
+} from './trust/fairness/index.js';
+export { fairnessFindings, DEFAULT_THRESHOLDS, type FairnessThresholds } from './trust/fairness/findings.js';
+export { fairnessCheck, type FairnessCheckOptions } from './trust/fairness/check.js';
+export { FAIRNESS_REPORT_SCHEMA, renderFairnessText, type FairnessReport } from './trust/fairness/report.js';
+// Governance: framework catalogs (ATLAS, OWASP ML/LLM, NIST AI RMF, NIST AI 600-1, EU AI Act, ISO/IEC 42001),
+// crosswalks, rule → control mappings and coverage, ATLAS import.
+export {
+  allCatalogs,
+  getCatalog,
+  findEntry,
+  validateReferences,
+  frameworkKey,
+  compareVersions as compareCatalogVersions,
+  FRAMEWORKS,
+  CATALOG_DIR_ENV,
+  ATLAS,
+  OWASP_ML,
+  OWASP_LLM,
+  NIST_AI_RMF,
+  NIST_AI_600_1,
+  ISO_42001,
+  type Framework,
+  type CatalogOptions,
+  type ReferenceProblem,
+} from './governance/catalogs/index.js';
+export type { Catalog, CatalogEntry } from './governance/catalogs/types.js';
+export { EU_AI_ACT } from './governance/catalogs/eu-ai-act.js';
+export {
+  CROSSWALKS,
+  RELATIONSHIPS,
+  crosswalksFor,
+  expandControls,
+  inverseRelationship,
+  type Crosswalk,
+  type ControlRef,
+  type Relationship,
+  type ExpandedControl,
+  type ExpandOptions,
+} from './governance/catalogs/crosswalks.js';
+export {
+  importAtlasFile,
+  parseAtlasYaml,
+  diffCatalogs,
+  AtlasValidationError,
+  MAX_ATLAS_BYTES,
+  type AtlasImportResult,
+  type AtlasImportOptions,
+  type AtlasRepair,
+  type CatalogDiff,
+} from './governance/catalogs/import-atlas.js';
+export {
+  controlsForRule,
+  coverageFor,
+  familyDefaults,
+  FAMILY_DEFAULTS,
+  NON_THREAT_FAMILIES,
+  type Coverage,
+  type CoveredControl,
+  type CoverageOptions,
+} from './governance/mappings.js';
+
+// Governance and audit: evidence documents, the audit pipeline, EU AI Act risk classification, CEL policy gates,
+// model cards and system cards.
+export { audit, type AuditOptions, type AuditResult } from './audit/audit.js';
+export { evidenceStatement, EVIDENCE_PREDICATE_TYPE } from './audit/attestation.js';
+export {
+  EVIDENCE_SCHEMA_VERSION,
+  finalizeEvidence,
+  type EvidenceDocument,
+  type EvidenceCheck,
+  type EvidenceFinding,
+  type EvidenceSummary,
+  type Measurement,
+  type Pillar,
+  type CheckStatus,
+  type RiskClassification,
+  type EuRiskTier,
+} from './governance/evidence.js';
+export { classifyEuAiAct, resolveAnnexIIIArea } from './governance/risk.js';
+export { compileExpr, CelCompileError, CEL_LIMITS, POLICY_VARIABLES } from './governance/policy/cel.js';
+export {
+  loadPolicy,
+  loadWaivers,
+  parsePolicyFile,
+  BUILTIN_PACKS,
+  type Policy,
+  type PolicyRule,
+  type Waiver,
+  type Controls,
+} from './governance/policy/load.js';
+export {
+  evaluateGate,
+  gateText,
+  type GateResult,
+  type RuleResult,
+  type RuleStatus,
+} from './governance/policy/gate.js';
+export { readSystemCard, validateSystemCard, type SystemCard } from './core/system-card.js';
+export { buildModelCard, type ModelCard, type BuildCardOptions } from './trust/card/model-card.js';
+export {
+  parseHfCard,
+  renderHfReadme,
+  type HfCard,
+  type ModelIndexResult as HfModelIndexResult,
+} from './trust/card/hf-card.js';
+export { renderCardHtml, renderCardMarkdown, renderHfReadmeFromCard } from './trust/card/render.js';
+export {
+  loadEvidence,
+  classifyEvidence,
+  type EvidenceItem,
+  type EvidenceKind,
+} from './trust/card/evidence.js';
+export { VerificationError, type VerificationFailure } from './core/errors.js';

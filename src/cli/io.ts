@@ -76,3 +76,26 @@ export async function writeFileAtomic(file: string, data: string): Promise<void>
     throw err;
   }
 }
+
+/**
+ * Writes a command's output: to `output` (relative to `cwd`) atomically when given, else to stdout. Returns false
+ * after printing the one-line error when the file cannot be written (the command then exits 2: the work was done,
+ * its result could not be kept).
+ */
+export async function emitOutput(io: CliIo, output: string | undefined, text: string): Promise<boolean> {
+  if (output === undefined) {
+    await writeStream(io.stdout, text);
+    return true;
+  }
+  try {
+    await writeFileAtomic(path.resolve(io.cwd, output), text);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    await writeStream(
+      io.stderr,
+      `bulwark: error: cannot write ${safeText(output)} (${code}); check the directory is writable and has space\n`,
+    );
+    return false;
+  }
+}

@@ -59,6 +59,7 @@ export class LimitError extends BulwarkError {
  * verify-on-load API branch on them.
  */
 export type VerificationFailure =
+  | 'unsigned'
   | 'malformed-bundle'
   | 'wrong-media-type'
   | 'wrong-payload-type'

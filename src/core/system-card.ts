@@ -28,6 +28,10 @@ export interface SystemCard {
   interactsWithPeople?: boolean;
   /** Whether it generates synthetic audio, image, video or text (Article 50). */
   generatesContent?: boolean;
+  /** A safety component of a product under EU harmonisation legislation (EU AI Act Annex I, Article 6(1)). */
+  safetyComponent?: boolean;
+  /** The provider claims the Article 6(3) derogation for its Annex III use (must be documented). */
+  highRiskDerogation?: boolean;
   /** Practices declared by the system (used to screen Article 5 prohibitions), e.g. "social scoring". */
   practices?: string[];
   /** Article 14: human-oversight measures. */
@@ -97,7 +101,12 @@ export function validateSystemCard(value: unknown, source = 'system card'): Syst
     else if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
       throw new ConfigError(`${source}: ${k} must be a list of strings`);
   }
-  for (const k of ['interactsWithPeople', 'generatesContent'] as const)
+  for (const k of [
+    'interactsWithPeople',
+    'generatesContent',
+    'safetyComponent',
+    'highRiskDerogation',
+  ] as const)
     if (card[k] !== undefined && typeof card[k] !== 'boolean')
       throw new ConfigError(`${source}: ${k} must be true or false`);
   if (card.provider !== undefined) {

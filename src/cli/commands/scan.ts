@@ -9,7 +9,7 @@ import { toText, useColor } from '../../report/text.js';
 import { safeText } from '../../report/util.js';
 import type { ScanOptions, ScanReport } from '../../scan/types.js';
 import { DEFAULT_FAIL_ON, ExitCode, scanExitCode } from '../exit-codes.js';
-import { checkOutputPath, writeFileAtomic, writeStream, type CliIo } from '../io.js';
+import { checkOutputPath, writeStream, type CliIo, emitOutput } from '../io.js';
 import { ProgressLine } from '../progress.js';
 
 export const FORMATS = ['text', 'json', 'sarif'] as const;
@@ -68,20 +68,7 @@ export async function scanCommand(
   const nothingScanned = report.files.length === 0;
   const exitCode = nothingScanned ? ExitCode.Usage : scanExitCode(report, failOn);
   const text = render(report, opts, io, exitCode);
-  if (opts.output !== undefined) {
-    try {
-      await writeFileAtomic(path.resolve(io.cwd, opts.output), text);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? String(err);
-      await writeStream(
-        io.stderr,
-        `bulwark: error: cannot write ${safeText(opts.output)} (${code}); check the directory is writable and has space\n`,
-      );
-      return ExitCode.Inconclusive;
-    }
-  } else {
-    await writeStream(io.stdout, text);
-  }
+  if (!(await emitOutput(io, opts.output, text))) return ExitCode.Inconclusive;
 
   if (nothingScanned) {
     await writeStream(

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from 'node:fs';
+import { lstat, open, readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { createBLAKE2b, createBLAKE3 } from 'hash-wasm';
-import { BulwarkError, UsageError } from '../../core/errors.js';
+import { BulwarkError, LimitError, UsageError } from '../../core/errors.js';
 import {
   DEFAULT_GIT_IGNORES,
   DEFAULT_SHARD_SIZE,
+  MAX_RESOURCES,
   type HashOptions,
+  type HashProgress,
   type ModelManifest,
   type OmsHashType,
   type OmsResource,
@@ -18,7 +19,7 @@ import {
 export interface ModelFile {
   /** POSIX path relative to the model root; `.` when the model is a single file. */
   name: string;
-  /** Path to read (a symlink's target when symlinks are allowed). */
+  /** Path to read (a symlink's resolved target when symlinks are allowed). */
   abs: string;
   size: number;
 }
@@ -91,6 +92,11 @@ function isIgnored(rel: string, ignores: readonly string[]): boolean {
   return false;
 }
 
+function ioError(what: string, err: unknown): BulwarkError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? 'error';
+  return new BulwarkError('E_IO', `cannot read ${what} (${code}); check it exists and is readable`);
+}
+
 /**
  * Lists the regular files of a model as `model_signing` does: a single file is named `.`; in a directory every
  * regular file below it, minus ignored paths. Symlinks are an error unless allowed (then the target is read under
@@ -110,14 +116,20 @@ export async function listModelFiles(
       `model path ${JSON.stringify(modelPath)} does not exist; check the path`,
     );
   }
+  let rootAbs = root;
   if (st.isSymbolicLink()) {
     if (!opts.allowSymlinks)
       throw new UsageError(
         `model path ${JSON.stringify(modelPath)} is a symbolic link; pass --allow-symlinks to hash its target`,
       );
-    st = await stat(root);
+    try {
+      st = await stat(root);
+      rootAbs = await realpath(root);
+    } catch {
+      throw new UsageError(`model path ${JSON.stringify(modelPath)} is a symbolic link to nothing`);
+    }
   }
-  if (st.isFile()) return [{ name: '.', abs: root, size: st.size }];
+  if (st.isFile()) return [{ name: '.', abs: rootAbs, size: st.size }];
   if (!st.isDirectory())
     throw new UsageError(`model path ${JSON.stringify(modelPath)} is neither a file nor a directory`);
 
@@ -126,10 +138,17 @@ export async function listModelFiles(
     ...(opts.ignoreGitPaths === false ? [] : DEFAULT_GIT_IGNORES),
   ]);
   const files: ModelFile[] = [];
-  const visited = new Set<string>([await realpath(root)]);
 
-  const walk = async (dirAbs: string, dirRel: string): Promise<void> => {
-    const entries = await readdir(dirAbs, { withFileTypes: true });
+  // `ancestors`: real paths of the directories on the current path. A symlinked directory that is one of them is a
+  // cycle and is cut; any other symlinked directory is hashed under the link's name (even if also reachable otherwise).
+  const walk = async (dirAbs: string, dirRel: string, ancestors: string[]): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dirAbs, { withFileTypes: true });
+    } catch (err) {
+      throw ioError(`directory ${JSON.stringify(dirRel || '.')}`, err);
+    }
+    const here = ancestors[ancestors.length - 1];
     for (const e of entries) {
       const rel = dirRel === '' ? e.name : `${dirRel}/${e.name}`;
       if (isIgnored(rel, ignores)) continue;
@@ -140,22 +159,28 @@ export async function listModelFiles(
             `${JSON.stringify(rel)} is a symbolic link; pass --allow-symlinks to hash link targets, or ignore it with --ignore-paths`,
           );
         let target;
+        let real;
         try {
           target = await stat(abs);
+          real = await realpath(abs);
         } catch {
           throw new UsageError(`symbolic link ${JSON.stringify(rel)} points to nothing; remove or ignore it`);
         }
-        if (target.isFile()) files.push({ name: rel, abs: await realpath(abs), size: target.size });
+        if (target.isFile()) files.push({ name: rel, abs: real, size: target.size });
         else if (target.isDirectory()) {
-          const real = await realpath(abs);
-          if (visited.has(real)) continue; // a cycle: the directory is already being hashed
-          visited.add(real);
-          await walk(abs, rel);
+          if (ancestors.includes(real)) continue; // a cycle: the directory is already being walked
+          await walk(abs, rel, [...ancestors, real]);
         } else throw new UsageError(`${JSON.stringify(rel)} links to a special file; remove or ignore it`);
       } else if (e.isFile()) {
-        files.push({ name: rel, abs, size: (await stat(abs)).size });
+        let size;
+        try {
+          size = (await lstat(abs)).size;
+        } catch (err) {
+          throw ioError(JSON.stringify(rel), err);
+        }
+        files.push({ name: rel, abs, size });
       } else if (e.isDirectory()) {
-        await walk(abs, rel);
+        await walk(abs, rel, [...ancestors, path.join(here, e.name)]);
       } else {
         throw new UsageError(
           `${JSON.stringify(rel)} is not a regular file (socket, FIFO or device); remove or ignore it`,
@@ -163,7 +188,7 @@ export async function listModelFiles(
       }
     }
   };
-  await walk(root, '');
+  await walk(root, '', [await realpath(root)]);
   files.sort((a, b) => compareOmsPaths(a.name, b.name));
   return files;
 }
@@ -175,17 +200,137 @@ export interface Hasher {
 }
 
 export async function createHasher(type: OmsHashType): Promise<Hasher> {
-  if (type === 'sha256') {
-    const h = createHash('sha256');
-    return { update: (c) => h.update(c), digestHex: () => h.digest('hex') };
-  }
-  // Python hashlib.blake2b() defaults to a 64-byte digest; blake3 to 32 bytes.
-  const h = type === 'blake2b' ? await createBLAKE2b(512) : await createBLAKE3(256);
-  h.init();
-  return { update: (c) => void h.update(c), digestHex: () => h.digest('hex') };
+  return (await hasherFactory(type))();
 }
 
-const CHUNK = 1 << 20;
+/**
+ * A synchronous source of fresh hashers for one type. BLAKE2b/BLAKE3 reuse one WebAssembly instance (reset per
+ * hasher), so a hasher must be finished before the next is made: use one factory per sequential consumer.
+ */
+export async function hasherFactory(type: OmsHashType): Promise<() => Hasher> {
+  if (type === 'sha256')
+    return () => {
+      const h = createHash('sha256');
+      return { update: (c) => h.update(c), digestHex: () => h.digest('hex') };
+    };
+  // Loaded on first use: SHA-256 (the default) needs no WebAssembly, which keeps worker start-up short.
+  const { createBLAKE2b, createBLAKE3 } = await import('hash-wasm');
+  // Python hashlib.blake2b() defaults to a 64-byte digest; blake3 to 32 bytes.
+  const h = type === 'blake2b' ? await createBLAKE2b(512) : await createBLAKE3(256);
+  return () => {
+    h.init();
+    return { update: (c) => void h.update(c), digestHex: () => h.digest('hex') };
+  };
+}
+
+/** Bytes read per call. Python reads 1 MiB too; the size does not change the digest. */
+export const CHUNK = 1 << 20;
+
+/** Flags for opening a file to hash: never follow a symlink swapped in after listing, never block on a FIFO. */
+const OPEN_FLAGS = fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0);
+
+/** The work items of a manifest: one per file (files mode) or per shard (shards mode). */
+export interface HashTask {
+  name: string;
+  abs: string;
+  start: number;
+  end: number;
+  /** Size of the whole file when it was listed: a different size when hashing is an error (file changed). */
+  size?: number;
+}
+
+function changed(task: Pick<HashTask, 'name'>, detail: string): BulwarkError {
+  return new BulwarkError(
+    'E_IO',
+    `${JSON.stringify(task.name)} changed while it was hashed (${detail}); hash the model again once it is stable`,
+  );
+}
+
+function checkOpened(task: HashTask, st: { isFile(): boolean; size: number }): void {
+  if (!st.isFile()) throw changed(task, 'it is no longer a regular file');
+  if (task.size !== undefined && st.size !== task.size)
+    throw changed(task, `size ${task.size} when listed, ${st.size} now`);
+}
+
+/**
+ * Hashes bytes [start, end) of one task on this thread, asynchronously, reading the next chunk while the current
+ * one is hashed. Fails (instead of producing a digest of other bytes) when the file shrank, grew or was replaced.
+ */
+export async function hashTaskAsync(
+  task: HashTask,
+  newHasher: () => Hasher,
+  onBytes?: (n: number) => void,
+  signal?: AbortSignal,
+  buffers: [Buffer, Buffer] = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)],
+): Promise<string> {
+  let fh: FileHandle;
+  try {
+    fh = await open(task.abs, OPEN_FLAGS);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw changed(task, 'it is now a symbolic link');
+    throw ioError(JSON.stringify(task.name), err);
+  }
+  try {
+    checkOpened(task, await fh.stat());
+    const hasher = newHasher();
+    let pos = task.start;
+    let i = 0;
+    const chunk = buffers[0].length;
+    const readAt = (buf: Buffer, at: number) => {
+      const p = fh.read(buf, 0, Math.min(chunk, task.end - at), at);
+      p.catch(() => undefined); // awaited below; never an unhandled rejection if we stop early
+      return p;
+    };
+    let pending = pos < task.end ? readAt(buffers[0], pos) : undefined;
+    while (pending) {
+      const { bytesRead } = await pending;
+      signal?.throwIfAborted();
+      if (bytesRead === 0) throw changed(task, `ended at byte ${pos} of ${task.end}`);
+      const cur = buffers[i];
+      pos += bytesRead;
+      i ^= 1;
+      pending = pos < task.end ? readAt(buffers[i], pos) : undefined;
+      hasher.update(cur.subarray(0, bytesRead));
+      onBytes?.(bytesRead);
+    }
+    checkOpened(task, await fh.stat());
+    return hasher.digestHex();
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+/** Synchronous twin of hashTaskAsync, for worker threads (which have nothing else to do while reading). */
+export function hashTaskSync(
+  task: HashTask,
+  newHasher: () => Hasher,
+  onBytes?: (n: number) => void,
+  buffer: Buffer = Buffer.allocUnsafe(CHUNK),
+): string {
+  let fd: number;
+  try {
+    fd = openSync(task.abs, OPEN_FLAGS);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw changed(task, 'it is now a symbolic link');
+    throw ioError(JSON.stringify(task.name), err);
+  }
+  try {
+    checkOpened(task, fstatSync(fd));
+    const hasher = newHasher();
+    let pos = task.start;
+    while (pos < task.end) {
+      const n = readSync(fd, buffer, 0, Math.min(buffer.length, task.end - pos), pos);
+      if (n === 0) throw changed(task, `ended at byte ${pos} of ${task.end}`);
+      hasher.update(buffer.subarray(0, n));
+      pos += n;
+      onBytes?.(n);
+    }
+    checkOpened(task, fstatSync(fd));
+    return hasher.digestHex();
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Hashes bytes [start, end) of a file, streamed in 1 MiB chunks. */
 export async function hashFileRange(
@@ -196,46 +341,42 @@ export async function hashFileRange(
   onBytes?: (n: number) => void,
   signal?: AbortSignal,
 ): Promise<string> {
-  const hasher = await createHasher(type);
-  if (end > start) {
-    const stream = createReadStream(file, { start, end: end - 1, highWaterMark: CHUNK, signal });
-    let read = 0;
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      hasher.update(chunk);
-      read += chunk.length;
-      onBytes?.(chunk.length);
-    }
-    if (read !== end - start)
-      throw new BulwarkError(
-        'E_IO',
-        `${file} changed while it was hashed (read ${read} of ${end - start} bytes); hash it again`,
-      );
-  }
-  return hasher.digestHex();
+  return hashTaskAsync({ name: file, abs: file, start, end }, await hasherFactory(type), onBytes, signal);
 }
 
-/** The work items of a manifest: one per file (files mode) or per shard (shards mode). */
-export interface HashTask {
-  name: string;
-  abs: string;
-  start: number;
-  end: number;
-}
-
+/**
+ * Splits files into hashing tasks, in manifest order: one per file (files mode), or one per `shardSize` range with
+ * numeric offsets (shards mode; an empty file has no shard). Throws LimitError past MAX_RESOURCES tasks.
+ */
 export function planTasks(
   files: readonly ModelFile[],
   method: 'files' | 'shards',
   shardSize: number,
 ): HashTask[] {
-  if (method === 'files') return files.map((f) => ({ name: f.name, abs: f.abs, start: 0, end: f.size }));
+  if (method === 'files') {
+    if (files.length > MAX_RESOURCES) throw tooMany(files.length, 'files');
+    return files.map((f) => ({ name: f.name, abs: f.abs, start: 0, end: f.size, size: f.size }));
+  }
+  let count = 0;
+  for (const f of files) count += Math.ceil(f.size / shardSize);
+  if (count > MAX_RESOURCES) throw tooMany(count, 'shards');
+  // Files are already in Python path order and shards are made in ascending offsets: the result is sorted.
   const tasks: HashTask[] = [];
   for (const f of files)
     for (let start = 0; start < f.size; start += shardSize) {
       const end = Math.min(f.size, start + shardSize);
-      tasks.push({ name: `${f.name}:${start}:${end}`, abs: f.abs, start, end });
+      tasks.push({ name: `${f.name}:${start}:${end}`, abs: f.abs, start, end, size: f.size });
     }
-  tasks.sort((a, b) => compareShardNames(a.name, b.name));
   return tasks;
+}
+
+function tooMany(n: number, what: string): LimitError {
+  return new LimitError(
+    'maxResources',
+    `the model would have ${n} ${what}, more than the limit of ${MAX_RESOURCES}; ${
+      what === 'shards' ? 'use a larger --shard-size' : 'hash a smaller directory or ignore part of it'
+    }`,
+  );
 }
 
 /** Resolves the effective serialization parameters (BLAKE3 + shards falls back to files, as model_signing does). */
@@ -244,7 +385,11 @@ export function resolveSerialization(
   opts: HashOptions,
 ): OmsSerialization & { shard_size: number } {
   const hashType = opts.hashType ?? 'sha256';
+  if (hashType !== 'sha256' && hashType !== 'blake2b' && hashType !== 'blake3')
+    throw new UsageError(`unknown hash type ${JSON.stringify(hashType)}; use sha256, blake2b or blake3`);
   let method = opts.method ?? 'files';
+  if (method !== 'files' && method !== 'shards')
+    throw new UsageError(`unknown serialization method ${JSON.stringify(method)}; use files or shards`);
   if (method === 'shards' && hashType === 'blake3') method = 'files';
   const shardSize = opts.shardSize ?? DEFAULT_SHARD_SIZE;
   if (!Number.isSafeInteger(shardSize) || shardSize <= 0)
@@ -273,12 +418,19 @@ export function defaultModelName(modelPath: string): string {
   return path.basename(path.resolve(modelPath));
 }
 
-/**
- * Hashes a model file or directory exactly as OpenSSF Model Signing (`model_signing`) does and returns the manifest
- * that gets signed: resources in Python order and the root digest. Single-threaded reference implementation;
- * `hashModel` in ./parallel.ts adds worker threads.
- */
-export async function hashModelSerial(modelPath: string, opts: HashOptions = {}): Promise<ModelManifest> {
+/** Everything decided before any byte is hashed: parameters, the task list in manifest order, totals. */
+export interface HashPlan {
+  serialization: OmsSerialization;
+  hashType: OmsHashType;
+  algorithm: string;
+  tasks: HashTask[];
+  bytesTotal: number;
+  modelName: string;
+}
+
+/** Lists the model and plans its hashing (shared by hashModelSerial and the parallel hashModel). */
+export async function planModelHash(modelPath: string, opts: HashOptions = {}): Promise<HashPlan> {
+  opts.signal?.throwIfAborted();
   const ser = resolveSerialization(modelPath, opts);
   let files = await listModelFiles(modelPath, opts);
   if (opts.onlyPaths) {
@@ -286,20 +438,6 @@ export async function hashModelSerial(modelPath: string, opts: HashOptions = {})
     files = files.filter((f) => only.has(f.name));
   }
   const tasks = planTasks(files, ser.method, ser.shard_size);
-  const bytesTotal = tasks.reduce((n, t) => n + (t.end - t.start), 0);
-  let bytesDone = 0;
-  const resources: OmsResource[] = [];
-  const algorithm = resourceAlgorithm(ser);
-  let filesDone = 0;
-  for (const t of tasks) {
-    opts.signal?.throwIfAborted();
-    const digest = await hashFileRange(t.abs, ser.hash_type, t.start, t.end, (n) => {
-      bytesDone += n;
-    });
-    resources.push({ name: t.name, algorithm, digest });
-    filesDone++;
-    opts.onProgress?.({ filesDone, filesTotal: tasks.length, bytesDone, bytesTotal });
-  }
   const serialization: OmsSerialization =
     ser.method === 'shards'
       ? ser
@@ -310,10 +448,83 @@ export async function hashModelSerial(modelPath: string, opts: HashOptions = {})
           ignore_paths: ser.ignore_paths,
         };
   return {
-    modelName: opts.modelName ?? defaultModelName(modelPath),
     serialization,
+    hashType: ser.hash_type,
+    algorithm: resourceAlgorithm(ser),
+    tasks,
+    bytesTotal: tasks.reduce((n, t) => n + (t.end - t.start), 0),
+    modelName: opts.modelName ?? defaultModelName(modelPath),
+  };
+}
+
+/** Builds the manifest from a plan and the digests of its tasks (same order). */
+export function manifestFromDigests(plan: HashPlan, digests: readonly string[]): ModelManifest {
+  const resources: OmsResource[] = plan.tasks.map((t, i) => ({
+    name: t.name,
+    algorithm: plan.algorithm,
+    digest: digests[i],
+  }));
+  return {
+    modelName: plan.modelName,
+    serialization: plan.serialization,
     resources,
     rootDigest: omsRootDigest(resources),
-    bytes: bytesTotal,
+    bytes: plan.bytesTotal,
   };
+}
+
+/** Calls `onProgress` at most every `intervalMs`, and always for the final state. */
+export function progressReporter(
+  filesTotal: number,
+  bytesTotal: number,
+  onProgress: ((p: HashProgress) => void) | undefined,
+  intervalMs = 50,
+): { bytes(n: number): void; fileDone(): void } {
+  let filesDone = 0;
+  let bytesDone = 0;
+  let last = 0;
+  const emit = (force: boolean): void => {
+    if (!onProgress) return;
+    const now = Date.now();
+    if (!force && now - last < intervalMs) return;
+    last = now;
+    onProgress({ filesDone, filesTotal, bytesDone, bytesTotal });
+  };
+  return {
+    bytes(n) {
+      bytesDone += n;
+      emit(false);
+    },
+    fileDone() {
+      filesDone++;
+      emit(filesDone === filesTotal);
+    },
+  };
+}
+
+/**
+ * Hashes a model file or directory exactly as OpenSSF Model Signing (`model_signing`) does and returns the manifest
+ * that gets signed: resources in Python order and the root digest. Runs on this thread, one file at a time;
+ * `hashModel` in ./parallel.ts adds worker threads.
+ */
+export async function hashModelSerial(modelPath: string, opts: HashOptions = {}): Promise<ModelManifest> {
+  return hashPlanSerial(await planModelHash(modelPath, opts), opts);
+}
+
+/** Hashes a planned model on this thread (reads overlap hashing; one resource at a time). */
+export async function hashPlanSerial(
+  plan: HashPlan,
+  opts: Pick<HashOptions, 'onProgress' | 'signal'> = {},
+): Promise<ModelManifest> {
+  const newHasher = await hasherFactory(plan.hashType);
+  const progress = progressReporter(plan.tasks.length, plan.bytesTotal, opts.onProgress);
+  const buffers: [Buffer, Buffer] = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  const digests: string[] = [];
+  for (const t of plan.tasks) {
+    opts.signal?.throwIfAborted();
+    digests.push(await hashTaskAsync(t, newHasher, progress.bytes, opts.signal, buffers));
+    progress.fileDone();
+  }
+  opts.signal?.throwIfAborted();
+  return manifestFromDigests(plan, digests);
 }

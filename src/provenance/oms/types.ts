@@ -5,6 +5,9 @@ export const OMS_HASH_TYPES: readonly OmsHashType[] = ['sha256', 'blake2b', 'bla
 /** Default shard size of `model_signing` (bytes). */
 export const DEFAULT_SHARD_SIZE = 1_000_000_000;
 
+/** Most resources (files or shards) one manifest may have: bounds memory on hostile trees and tiny shard sizes. */
+export const MAX_RESOURCES = 10_000_000;
+
 /** Paths `model_signing` ignores unless `--no-ignore-git-paths` is given. */
 export const DEFAULT_GIT_IGNORES: readonly string[] = ['.git', '.gitattributes', '.github', '.gitignore'];
 
@@ -54,8 +57,13 @@ export interface HashOptions {
   onlyPaths?: string[];
   /** Name used for the in-toto subject (default: the model path's final component, resolved). */
   modelName?: string;
-  /** Worker threads to hash with (0 or 1: hash in this thread). Default: available parallelism, capped. */
+  /**
+   * Worker threads to hash with (0 or 1: hash in this thread). Default: available parallelism, at most 8, and in
+   * this thread when the model is small (under 64 MiB or a single resource). Worker threads need the built
+   * package (`dist/`); from TypeScript sources `hashModel` hashes in this thread.
+   */
   workers?: number;
+  /** Called as bytes are hashed (at most every 50 ms) and once when the last resource is done. */
   onProgress?: (p: HashProgress) => void;
   /** Aborts hashing (rejects with the signal's reason). */
   signal?: AbortSignal;
