@@ -8,3 +8,6 @@ import './trust/privacy/rules.js';
 import './trust/rules.js';
 import './provenance/attest/rules.js';
 import './provenance/rules.js';
+import './adversarial/monitor/rules.js';
+import './adversarial/llm/rules.js';
+import './adversarial/guard/rules.js';

@@ -421,3 +421,179 @@ export {
   type EvidenceKind,
 } from './trust/card/evidence.js';
 export { VerificationError, type VerificationFailure } from './core/errors.js';
+
+// Audit reports (bulwark report): HTML, Markdown, JSON, SARIF and OSCAL renderings of an evidence document.
+export {
+  renderReport,
+  writeReportFile,
+  formatForFile,
+  auditCoverage,
+  REPORT_FORMATS,
+  OSCAL_VERSION,
+  type RenderOptions,
+  type ReportFormat,
+  type FrameworkCoverage,
+  type ControlCoverage,
+  type CoverageSource,
+} from './report/audit/index.js';
+// Adversarial pillar: production drift monitoring (`bulwark monitor`)
+export {
+  monitorDrift,
+  driftFindings,
+  driftMetrics,
+  driftDetected,
+  expandInferenceLog,
+  parseWindow,
+  parseTimestamp,
+  DRIFT_SCHEMA_VERSION,
+  type MonitorOptions,
+  type DriftResult,
+  type WindowResult,
+} from './adversarial/monitor/monitor.js';
+export {
+  STAT_TESTS,
+  STAT_TEST_NAMES,
+  defaultStatTest,
+  inferKind,
+  prepareColumn,
+  testColumn,
+  datasetDrift,
+  type StatTestName,
+  type ColumnKind,
+  type ColumnDrift,
+  type DatasetDrift,
+  type PreparedColumn,
+} from './adversarial/monitor/engine.js';
+export {
+  ksTwoSample,
+  chiSquare,
+  chiSquareCounts,
+  zTestProportions,
+  wasserstein1,
+  wassersteinNormed,
+  jensenShannonDistance,
+  psi,
+  sturgesEdges,
+  histogramSorted,
+  type KsResult,
+} from './adversarial/monitor/stats.js';
+export { renderDriftText, renderDriftHtml } from './adversarial/monitor/report.js';
+export {
+  DRIFT_DATASET,
+  DRIFT_FEATURE,
+  DRIFT_PREDICTION,
+  DRIFT_INCONCLUSIVE,
+} from './adversarial/monitor/rules.js';
+
+// LLM red teaming (`bulwark llm-test`): targets, probes, converters, detectors, runner, vulnerable assistant.
+export {
+  OpenAiTarget,
+  HttpJsonTarget,
+  FunctionTarget,
+  HttpPool,
+  TargetError,
+  BudgetError as LlmBudgetError,
+  fillTemplate as fillLlmRequestTemplate,
+  parseTemplate as parseLlmRequestTemplate,
+  type HttpOptions as LlmHttpOptions,
+  type OpenAiTargetOptions,
+  type HttpJsonTargetOptions,
+} from './adversarial/llm/targets.js';
+export {
+  PROBES as LLM_PROBES,
+  PROBE_TOOLS as LLM_PROBE_TOOLS,
+  selectProbes as selectLlmProbes,
+} from './adversarial/llm/probes/index.js';
+export {
+  CONVERTERS as LLM_CONVERTERS,
+  getConverter as getLlmConverter,
+  selectConverters as selectLlmConverters,
+  type Converter as LlmConverter,
+} from './adversarial/llm/converters.js';
+export {
+  DETECTORS as LLM_DETECTORS,
+  decide as decideLlmAttempt,
+  isRefusal,
+  findExfilLinks,
+  type Detector as LlmDetector,
+  type LlmJudge,
+  type JudgeVerdict,
+  type Transcript as LlmTranscript,
+  type Budgets as LlmBudgets,
+} from './adversarial/llm/detectors.js';
+export { HttpLlmJudge } from './adversarial/llm/judge.js';
+export {
+  runLlmTest,
+  probeContext as llmProbeContext,
+  LLM_TEST_KIND,
+  LLM_TEST_SCHEMA_VERSION,
+  type RunOptions as LlmRunOptions,
+  type LlmTestResult,
+  type ProbeResult as LlmProbeResult,
+  type FamilyResult as LlmFamilyResult,
+} from './adversarial/llm/runner.js';
+export { llmTestText } from './adversarial/llm/report.js';
+export {
+  startVulnerableAssistant,
+  assistantReply,
+  parseWeaknesses,
+  WEAKNESSES as VULNERABLE_ASSISTANT_WEAKNESSES,
+  type Weakness as VulnerableAssistantWeakness,
+  type VulnerableAssistant,
+  type VulnerableAssistantOptions,
+} from './adversarial/llm/vulnerable-assistant.js';
+export { LLM_RULE_OF_FAMILY } from './adversarial/llm/rules.js';
+export type {
+  LlmTarget,
+  TargetRequest as LlmTargetRequest,
+  TargetResponse as LlmTargetResponse,
+  ChatMessage as LlmChatMessage,
+  Probe as LlmProbe,
+  ProbeFamily as LlmProbeFamily,
+  DetectorId as LlmDetectorId,
+} from './adversarial/llm/types.js';
+// Adversarial pillar: runtime guard (bulwark guard) — proxy, policy, scanners, audit log, metrics, query detectors.
+export {
+  GuardServer,
+  startGuard,
+  loadPolicy as loadGuardPolicy,
+  parsePolicy as parseGuardPolicy,
+  hashKey as hashGuardKey,
+  AuditLog as GuardAuditLog,
+  GuardMetrics,
+  ClientLimiter as GuardClientLimiter,
+  TokenBucket as GuardTokenBucket,
+  QueryPatternDetector,
+  DEFAULT_DETECTOR_OPTIONS,
+  shapiroWilk,
+  buildScanners as buildGuardScanners,
+  runScanners as runGuardScanners,
+  applyRedactions as applyGuardRedactions,
+  PromptInjectionScanner,
+  INJECTION_PATTERNS,
+  SimilarityScanner,
+  KNOWN_ATTACKS,
+  InvisibleTextScanner,
+  decodeTagCharacters,
+  BannedContentScanner,
+  regexSafetyProblem,
+  TokenLimitScanner,
+  estimateTokens,
+  PiiScanner as GuardPiiScanner,
+  CanaryScanner,
+  MarkdownExfilScanner,
+  JsonValidityScanner,
+  GUARD_RULES,
+  type GuardPolicy,
+  type ClientPolicy as GuardClientPolicy,
+  type GuardServerOptions,
+  type AuditRecord as GuardAuditRecord,
+  type AuditScan as GuardAuditScan,
+  type Decision as GuardDecision,
+  type QueryVerdict,
+  type DetectorOptions as QueryDetectorOptions,
+  type ShapiroWilkResult,
+  type ScanMode as GuardScanMode,
+  type ScanHit as GuardScanHit,
+  type TextScanner as GuardTextScanner,
+} from './adversarial/guard/index.js';

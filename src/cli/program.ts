@@ -7,7 +7,7 @@ import { FORMATS, scanCommand, type OutputFormat, type ScanFn } from './commands
 import { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { packageVersion } from './version.js';
-import { COMMAND_REGISTRARS, type CommandContext } from './commands/index.js';
+import { COMMAND_MODULES, type CommandContext } from './commands/index.js';
 
 /** Names of every subcommand, filled when the program is built (used in usage-error hints). */
 const COMMANDS = new Set<string>(['scan', 'rules']);
@@ -20,10 +20,10 @@ export interface RunOverrides {
 /** Runs the CLI with `argv` (without node and script) and resolves to the process exit code. Never throws. */
 export async function run(argv: string[], io: CliIo, overrides: RunOverrides = {}): Promise<number> {
   let exitCode: number = ExitCode.Clean;
-  const program = buildProgram(io, overrides, (code) => {
-    exitCode = code;
-  });
   try {
+    const program = await buildProgram(argv, io, overrides, (code) => {
+      exitCode = code;
+    });
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (err) {
@@ -31,10 +31,17 @@ export async function run(argv: string[], io: CliIo, overrides: RunOverrides = {
   }
 }
 
-function buildProgram(io: CliIo, overrides: RunOverrides, setExit: (code: number) => void): Command {
+async function buildProgram(
+  argv: string[],
+  io: CliIo,
+  overrides: RunOverrides,
+  setExit: (code: number) => void,
+): Promise<Command> {
   const program = new Command('bulwark');
   program
-    .description('Bulwark: scan ML model files for code execution, unsafe loaders and tampering.')
+    .description(
+      'Bulwark: MLSecOps for machine-learning models: scan, sign, attest, audit, gate, test and guard them.',
+    )
     .version(packageVersion(), '-V, --version', 'print the version and exit')
     .helpOption('-h, --help', 'show help')
     .exitOverride()
@@ -106,8 +113,13 @@ function buildProgram(io: CliIo, overrides: RunOverrides, setExit: (code: number
       setExit(await rulesCommand(id, opts, io));
     });
 
+  // Load only the module of the command being run; everything for help, suggestions and unknown commands.
   const ctx: CommandContext = { io, setExit };
-  for (const register of COMMAND_REGISTRARS) register(program, ctx);
+  const first = argv.find((a) => !a.startsWith('-'));
+  const builtIn = first === 'scan' || first === 'rules';
+  const wanted = COMMAND_MODULES.filter((m) => first !== undefined && m.names.includes(first));
+  const modules = builtIn ? [] : wanted.length ? wanted : COMMAND_MODULES;
+  for (const register of await Promise.all(modules.map((m) => m.load()))) register(program, ctx);
   for (const c of program.commands) COMMANDS.add(c.name());
 
   return program;

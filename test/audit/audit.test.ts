@@ -188,8 +188,27 @@ describe('bulwark audit (CLI)', () => {
     expect(verified.statement.predicateType).toBe(EVIDENCE_PREDICATE_TYPE);
     expect(verified.statement.subject[0].digest.sha256).toBe(doc.subject.rootDigest);
 
-    const bad = await runCli(['audit', evil, '-o', path.join(dir, 'ev-evil.json'), '--format', 'json']);
+    const html = path.join(dir, 'evil.html');
+    const oscal = path.join(dir, 'evil.oscal.json');
+    const bad = await runCli([
+      'audit',
+      evil,
+      '-o',
+      path.join(dir, 'ev-evil.json'),
+      '--format',
+      'json',
+      '--report',
+      html,
+      '--report',
+      oscal,
+    ]);
     expect(bad.code).toBe(1);
+    const page = await readFile(html, 'utf8');
+    expect(page).toContain('BL-001');
+    expect(page).toContain('BW-PKL-001');
+    expect(page).not.toMatch(/<script[\s>]/i);
+    const ar = JSON.parse(await readFile(oscal, 'utf8'));
+    expect(ar['assessment-results'].results[0].findings.length).toBeGreaterThan(0);
     const summary = JSON.parse(bad.stdout);
     expect(
       summary.gate.results

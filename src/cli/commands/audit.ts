@@ -10,6 +10,9 @@ import { BUILTIN_PACKS, loadPolicy, loadWaivers } from '../../governance/policy/
 import { attest } from '../../provenance/attest/sign.js';
 import type { TrustOptions } from '../../provenance/signing/dispatch.js';
 import { createKeySigner } from '../../provenance/signing/key.js';
+import { writeReportFile } from '../../report/audit/write.js';
+import type { EvidenceDocument } from '../../governance/evidence.js';
+import type { GateResult } from '../../governance/policy/gate.js';
 import { ExitCode } from '../exit-codes.js';
 import { checkOutputPath, writeFileAtomic, writeStream, type CliIo } from '../io.js';
 import { gateExitCode } from './gate.js';
@@ -213,7 +216,10 @@ export const registerAudit: RegisterCommand = (program, ctx) => {
             format: opts.format as 'text' | 'json',
           },
           ctx.io,
-          undefined,
+          (ev, g, f) =>
+            writeReportFile(ev as EvidenceDocument, g as GateResult | undefined, f, {
+              generatedAt: new Date((ev as EvidenceDocument).createdAt),
+            }),
         ),
       );
     });

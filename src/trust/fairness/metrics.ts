@@ -405,17 +405,7 @@ export function consistency(f: KnnFeatures, yPred: Uint8Array, k = 5, queries?: 
 // ---------------------------------------------------------------------------------------------------------------
 // PRNG and bootstrap
 
-/** mulberry32: small seeded PRNG (32-bit state), returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../core/random.js';
 
 /** Linear-interpolated quantile of sorted values (numpy's default "linear" method). */
 export function quantile(sorted: number[], q: number): number {

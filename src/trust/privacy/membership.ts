@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../core/random.js';
 /**
  * Membership-inference metrics for a threshold attack on per-sample scores (loss, confidence, any attack score).
  * Pure functions with no I/O and no CLI coupling, reused by the adversarial pillar.
@@ -122,17 +123,7 @@ export function tprAtFpr(roc: readonly RocPoint[], target: number, nonMembers: n
   };
 }
 
-/** Small deterministic PRNG (mulberry32) for bootstrap resampling. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 function downsample(roc: RocPoint[], max: number): RocPoint[] {
   if (roc.length <= max) return roc;
