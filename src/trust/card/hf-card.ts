@@ -1,4 +1,5 @@
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { stringify as stringifyYaml } from 'yaml';
+import { markdownSections, parseFrontMatterYaml, splitFrontMatter } from '../../core/front-matter.js';
 
 /** One `model-index` result: task, dataset and metrics, as Hugging Face model cards declare evaluations. */
 export interface ModelIndexResult {
@@ -32,8 +33,6 @@ export interface CardProblem {
 /** README size read at most (larger cards are cut, with a problem noted). */
 export const MAX_CARD_BYTES = 1 << 20;
 
-const FRONT_MATTER = /^\uFEFF?---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
-
 /** Splits a README into front matter and body and validates the Hugging Face metadata it declares. */
 export function parseHfCard(text: string): HfCard {
   const problems: CardProblem[] = [];
@@ -46,58 +45,31 @@ export function parseHfCard(text: string): HfCard {
     text = text.slice(0, MAX_CARD_BYTES);
   }
   let metadata: Record<string, unknown> = {};
-  let body = text;
-  const m = FRONT_MATTER.exec(text);
-  if (m) {
-    body = text.slice(m[0].length);
-    try {
-      const parsed: unknown = parseYaml(m[1], { maxAliasCount: 50, uniqueKeys: false });
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
-        metadata = parsed as Record<string, unknown>;
-      else if (parsed != null)
-        problems.push({
-          code: 'front-matter-invalid',
-          path: '',
-          message: 'front matter is not a YAML mapping',
-        });
-    } catch (err) {
-      const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-      problems.push({
-        code: 'front-matter-invalid',
-        path: '',
-        message: `front matter is not valid YAML: ${msg}`,
-      });
-    }
-  } else {
+  let body = text.replace(/^\uFEFF/, '');
+  const fm = splitFrontMatter(body);
+  if (!fm) {
     problems.push({
       code: 'front-matter-missing',
       path: '',
       message: 'README has no YAML front matter (--- … ---)',
     });
+  } else if (!fm.closed) {
+    problems.push({
+      code: 'front-matter-invalid',
+      path: '',
+      message: 'front matter has no closing "---" line',
+    });
+  } else {
+    body = fm.body;
+    const parsed = parseFrontMatterYaml(fm.yaml);
+    if (parsed.error) problems.push({ code: 'front-matter-invalid', path: '', message: parsed.error });
+    else metadata = parsed.meta ?? {};
   }
   const results = validateMetadata(metadata, problems);
-  return { metadata, body, sections: splitSections(body), results, problems };
-}
-
-function splitSections(body: string): Map<string, string> {
   const sections = new Map<string, string>();
-  let current: string | undefined;
-  let buf: string[] = [];
-  let inFence = false;
-  const flush = () => {
-    if (current !== undefined && !sections.has(current)) sections.set(current, buf.join('\n').trim());
-  };
-  for (const line of body.split(/\r?\n/)) {
-    if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
-    const h = inFence ? null : /^(#{1,3})\s+(.+?)\s*#*\s*$/.exec(line);
-    if (h) {
-      flush();
-      current = h[2].trim();
-      buf = [];
-    } else buf.push(line);
-  }
-  flush();
-  return sections;
+  for (const sec of markdownSections(body))
+    if (sec.heading && !sections.has(sec.heading)) sections.set(sec.heading, sec.text);
+  return { metadata, body, sections, results, problems };
 }
 
 function isStringList(v: unknown): v is string[] {
