@@ -27,6 +27,14 @@ describe('rule documentation', () => {
     expect(missingSections).toEqual([]);
   });
 
+  it('every command has a page in docs/cli', async () => {
+    const { COMMAND_MODULES } = await import('../../src/cli/commands/index.js');
+    // `policy` is documented with `gate`.
+    const pageOf: Record<string, string> = { policy: 'gate' };
+    for (const name of ['scan', 'rules', ...COMMAND_MODULES.flatMap((m) => m.names)])
+      expect(existsSync(path.join(ROOT, 'docs', 'cli', `${pageOf[name] ?? name}.md`)), name).toBe(true);
+  });
+
   it('the docs the README and CLI point at exist', () => {
     for (const doc of [
       'docs/exit-codes.md',
