@@ -18,6 +18,7 @@ const BENCHES = {
   fairness: 'fairness.js',
   monitor: 'monitor.js',
   guard: 'guard.js',
+  robustness: 'robustness.js',
 };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const skip = (process.env.BENCH_SKIP ?? '').split(',').filter(Boolean);

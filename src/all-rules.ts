@@ -11,3 +11,7 @@ import './provenance/rules.js';
 import './adversarial/monitor/rules.js';
 import './adversarial/llm/rules.js';
 import './adversarial/guard/rules.js';
+import './adversarial/extraction/rules.js';
+import './adversarial/inference/rules.js';
+import './adversarial/poison/rules.js';
+import './adversarial/robustness/rules.js';

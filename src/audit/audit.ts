@@ -322,7 +322,8 @@ function importedCheck(item: EvidenceItem, sha256: string | undefined): Evidence
       : kind === 'fairness'
         ? 'fairness'
         : String(kind).replace(/^bulwark\./, '');
-  const adversarial = robustness || /llm|drift|guard/.test(String(kind));
+  const adversarial =
+    robustness || /llm|drift|guard|poison|extraction|membership-attack|robust/.test(String(kind));
   const pillar: Pillar = adversarial ? 'adversarial' : (PILLAR_OF_KIND[item.kind] ?? 'trust');
   const c = newCheck(id, pillar, `${id} (from ${path.basename(item.file)})`, t0, [
     { path: item.file, role: 'evidence', ...(sha256 ? { sha256 } : {}) },

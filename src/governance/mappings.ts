@@ -89,6 +89,37 @@ export const FAMILY_DEFAULTS: Readonly<Record<string, FamilyRefs>> = {
     atlas: ['AML.T0031'],
     owaspMl: ['ML08'],
   },
+  poisoning: {
+    nistAiRmf: ['MEASURE 2.7'],
+    iso42001: ['A.7.4'],
+    euAiAct: ['Art. 10', 'Art. 15'],
+    atlas: ['AML.T0020'],
+    owaspMl: ['ML02'],
+    owaspLlm: ['LLM04'],
+  },
+  extraction: {
+    nistAiRmf: ['MEASURE 2.7'],
+    iso42001: ['A.6.2.4'],
+    euAiAct: ['Art. 15'],
+    atlas: ['AML.T0024.002'],
+    owaspMl: ['ML05'],
+    owaspLlm: ['LLM02'],
+  },
+  inference: {
+    nistAiRmf: ['MEASURE 2.10', 'MEASURE 2.7'],
+    iso42001: ['A.7.4'],
+    euAiAct: ['Art. 15'],
+    atlas: ['AML.T0024.000'],
+    owaspMl: ['ML04'],
+    owaspLlm: ['LLM02'],
+  },
+  robustness: {
+    nistAiRmf: ['MEASURE 2.6', 'MEASURE 2.7'],
+    iso42001: ['A.6.2.4'],
+    euAiAct: ['Art. 15'],
+    atlas: ['AML.T0015', 'AML.T0043'],
+    owaspMl: ['ML01'],
+  },
   // trust pillar
   fairness: {
     nistAiRmf: ['MEASURE 2.11'],

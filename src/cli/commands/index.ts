@@ -35,4 +35,10 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ['llm-test'], load: async () => (await import('./llm-test.js')).registerLlmTest },
   { names: ['guard'], load: async () => (await import('./guard.js')).registerGuard },
   { names: ['monitor'], load: async () => (await import('./monitor.js')).registerMonitor },
+  { names: ['robustness'], load: async () => (await import('./robustness.js')).registerRobustness },
+  {
+    names: ['extraction', 'membership-attack'],
+    load: async () => (await import('./extraction.js')).registerExtraction,
+  },
+  { names: ['poison'], load: async () => (await import('./poison.js')).registerPoison },
 ];

@@ -27,6 +27,8 @@ const MAX_EVIDENCE_BYTES = 64 << 20;
 /** Recognises a parsed JSON document produced by Bulwark or a standard tool. */
 export function classifyEvidence(data: Record<string, unknown>): EvidenceKind {
   const kind = typeof data.kind === 'string' ? data.kind : '';
+  // Adversarial results keep their own kind (the audit names the check after it).
+  if (/membership-attack|extraction|robust|poison|drift|llm|guard/.test(kind)) return 'other';
   if (kind.includes('fairness')) return 'fairness';
   if (
     kind.includes('privacy') ||

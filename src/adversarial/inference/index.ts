@@ -1,0 +1,3 @@
+export * from './rules.js';
+export * from './membership.js';
+export * from './report.js';
