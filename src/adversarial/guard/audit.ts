@@ -4,7 +4,7 @@
  * in the kernel: killing the guard (even with SIGKILL) loses no record. For power loss, the file is fdatasync'ed
  * every `fsyncMs` (0: after every record) and on close.
  */
-import { closeSync, fdatasyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 /** One scanner result in an audit record. `kind` names what matched, never the matched value. */
@@ -56,6 +56,7 @@ export class AuditLog {
   private fd: number | undefined;
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
+  private syncing = false;
   records = 0;
 
   constructor(
@@ -68,7 +69,8 @@ export class AuditLog {
     mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
     this.fd = openSync(this.file, 'a', 0o600);
     if (this.fsyncMs > 0) {
-      this.timer = setInterval(() => this.sync(), this.fsyncMs);
+      // The periodic flush runs on the libuv thread pool, so the event loop (and request latency) never waits for it.
+      this.timer = setInterval(() => this.syncInBackground(), this.fsyncMs);
       this.timer.unref();
     }
   }
@@ -88,6 +90,15 @@ export class AuditLog {
       this.dirty = false;
       fdatasyncSync(this.fd);
     }
+  }
+
+  private syncInBackground(): void {
+    if (this.fd === undefined || !this.dirty || this.syncing) return;
+    this.dirty = false;
+    this.syncing = true;
+    fdatasync(this.fd, () => {
+      this.syncing = false;
+    });
   }
 
   close(): void {
