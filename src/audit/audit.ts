@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BulwarkError, VerificationError, errorMessage } from '../core/errors.js';
@@ -13,8 +12,9 @@ import type {
 } from '../governance/evidence.js';
 import { EVIDENCE_SCHEMA_VERSION, finalizeEvidence } from '../governance/evidence.js';
 import { classifyEuAiAct } from '../governance/risk.js';
+import { sha256File } from '../provenance/attest/digest.js';
 import { buildCycloneDxBom } from '../provenance/bom/cyclonedx.js';
-import type { SigstoreBundleJson } from '../provenance/bundle.js';
+import { MAX_BUNDLE_BYTES, parseBundle, type SigstoreBundleJson } from '../provenance/bundle.js';
 import { hashModel } from '../provenance/oms/parallel.js';
 import type { ModelManifest } from '../provenance/oms/types.js';
 import { verifyModel } from '../provenance/oms/verify-model.js';
@@ -56,14 +56,9 @@ function toEvidenceFindings(findings: Finding[], check: string, pillar: Pillar):
   return findings.map((f) => ({ ...f, check, pillar }));
 }
 
-async function sha256File(file: string): Promise<string | undefined> {
-  try {
-    return createHash('sha256')
-      .update(await readFile(file))
-      .digest('hex');
-  } catch {
-    return undefined;
-  }
+/** Streamed SHA-256 of an input file for the evidence's source list; undefined when it cannot be read. */
+function inputDigest(file: string): Promise<string | undefined> {
+  return sha256File(file).catch(() => undefined);
 }
 
 function newCheck(
@@ -149,7 +144,7 @@ async function signatureCheck(target: string, opts: AuditOptions): Promise<Evide
           {
             path: sigPath,
             role: 'signature',
-            ...(await sha256File(sigPath).then((h) => (h ? { sha256: h } : {}))),
+            ...(await inputDigest(sigPath).then((h) => (h ? { sha256: h } : {}))),
           },
         ]
       : [],
@@ -175,19 +170,23 @@ async function signatureCheck(target: string, opts: AuditOptions): Promise<Evide
   }
   let bundle: SigstoreBundleJson;
   try {
-    bundle = JSON.parse(await readFile(sigPath, 'utf8')) as SigstoreBundleJson;
+    // Size first: a hostile "signature" must not be read whole into memory.
+    const size = (await stat(sigPath)).size;
+    if (size > MAX_BUNDLE_BYTES)
+      throw new VerificationError(
+        'malformed-bundle',
+        `signature ${sigPath} is ${size} bytes, over the ${MAX_BUNDLE_BYTES}-byte limit`,
+      );
+    bundle = parseBundle(await readFile(sigPath));
   } catch (err) {
     c.status = 'fail';
-    c.reason = `signature is not JSON: ${errorMessage(err)}`;
-    c.data = { signed: true };
-    c.findings = toEvidenceFindings(
-      verificationFindings(
-        new VerificationError('malformed-bundle', `signature ${sigPath} is not JSON`),
-        location,
-      ),
-      'signature',
-      'provenance',
-    );
+    c.reason = `signature unreadable: ${errorMessage(err)}`;
+    c.data = {
+      signed: true,
+      verified: false,
+      reason: err instanceof VerificationError ? err.reason : 'error',
+    };
+    c.findings = toEvidenceFindings(verificationFindings(err, location), 'signature', 'provenance');
     return done(c, t0);
   }
   const vm = bundle?.verificationMaterial ?? {};
@@ -398,7 +397,7 @@ export async function audit(target: string, opts: AuditOptions = {}): Promise<Au
   opts.onCheck?.('card');
   checks.push(await cardCheck(abs, opts, imported));
 
-  for (const item of imported) checks.push(importedCheck(item, await sha256File(item.file)));
+  for (const item of imported) checks.push(importedCheck(item, await inputDigest(item.file)));
 
   const risk = { euAiAct: classifyEuAiAct(opts.systemCard) };
   const now = opts.now ?? new Date();

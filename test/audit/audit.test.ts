@@ -113,6 +113,19 @@ describe('audit pipeline', () => {
     expect(gate.results.find((r) => r.id === 'BL-004')?.status).toBe('fail');
   });
 
+  it('a garbage signature file fails the signature check as malformed, it is not skipped', async () => {
+    const g = path.join(dir, 'garbage-sig');
+    await mkdir(g);
+    await copyFile(path.join(clean, 'churn_pipeline.joblib'), path.join(g, 'churn_pipeline.joblib'));
+    await writeFile(path.join(g, 'model.sig'), '{"mediaType": 5');
+    const { evidence } = await audit(g, { trust: { publicKey: pub } });
+    const sig = evidence.checks.find((c) => c.id === 'signature')!;
+    expect(sig.status).toBe('fail');
+    expect(sig.data.reason).toBe('malformed-bundle');
+    expect(sig.findings.map((f) => f.ruleId)).toEqual(['BW-PROV-004']);
+    expect(evidence.summary).toMatchObject({ signed: true, signatureVerified: false });
+  });
+
   it('without trust material a present signature is inconclusive, never verified', async () => {
     const { evidence } = await audit(clean);
     const sig = evidence.checks.find((c) => c.id === 'signature')!;

@@ -34,6 +34,7 @@ import { safeText } from '../../report/util.js';
 import { ExitCode } from '../exit-codes.js';
 import { checkOutputPath, writeFileAtomic, writeStream, type CliIo } from '../io.js';
 import type { RegisterCommand } from './index.js';
+import { collect } from '../options.js';
 
 const METHODS = ['key', 'certificate', 'sigstore'] as const;
 type Method = (typeof METHODS)[number];
@@ -511,10 +512,6 @@ export async function attestLineageCommand(
     o.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : lineageText(r, io.cwd),
   );
   return r.ok ? ExitCode.Clean : ExitCode.Findings;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function signingOptions(cmd: Command): Command {

@@ -17,6 +17,7 @@ import { ExitCode } from '../exit-codes.js';
 import { checkOutputPath, writeFileAtomic, writeStream, type CliIo } from '../io.js';
 import { gateExitCode } from './gate.js';
 import type { RegisterCommand } from './index.js';
+import { collect } from '../options.js';
 
 export interface AuditCommandOptions {
   output: string;
@@ -224,9 +225,5 @@ export const registerAudit: RegisterCommand = (program, ctx) => {
       );
     });
 };
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 export { ExitCode };

@@ -7,6 +7,7 @@ import { safeText } from '../../report/util.js';
 import { ExitCode } from '../exit-codes.js';
 import { checkOutputPath, writeStream, type CliIo, emitOutput } from '../io.js';
 import type { RegisterCommand } from './index.js';
+import { collect } from '../options.js';
 
 export const BOM_FORMATS = ['cyclonedx', 'spdx'] as const;
 export type BomFormat = (typeof BOM_FORMATS)[number];
@@ -114,10 +115,6 @@ async function failValidation(io: CliIo, against: string, problems: string[]): P
     )}); nothing was written; please report this\n`,
   );
   return ExitCode.Findings;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 export const registerBom: RegisterCommand = (program, ctx) => {

@@ -11,6 +11,7 @@ import { renderCardHtml, renderCardMarkdown, renderHfReadmeFromCard } from '../.
 import { ExitCode } from '../exit-codes.js';
 import { checkOutputPath, writeFileAtomic, writeStream, type CliIo } from '../io.js';
 import type { RegisterCommand } from './index.js';
+import { collect } from '../options.js';
 
 export interface CardCommandOptions {
   readme?: string;
@@ -142,7 +143,3 @@ export const registerCard: RegisterCommand = (program, ctx) => {
       );
     });
 };
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}

@@ -7,9 +7,10 @@ import type { Cell } from '../../trust/data/table.js';
 import { fairnessCheck, type FairnessCheckOptions } from '../../trust/fairness/check.js';
 import { renderFairnessText } from '../../trust/fairness/report.js';
 import { DEFAULT_FAIL_ON, ExitCode } from '../exit-codes.js';
-import { checkOutputPath, writeFileAtomic, writeStream, type CliIo } from '../io.js';
+import { checkOutputPath, writeStream, type CliIo, emitOutput } from '../io.js';
 import { packageVersion } from '../version.js';
 import type { RegisterCommand } from './index.js';
+import { collect, numberOption as num } from '../options.js';
 
 export interface FairnessCommandOptions {
   sensitive: string[];
@@ -40,19 +41,6 @@ export interface FairnessCommandOptions {
   format: 'text' | 'json';
   output?: string;
   failOn?: Severity;
-}
-
-function num(
-  name: string,
-  v: string | undefined,
-  check: (n: number) => boolean,
-  what: string,
-): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || !check(n))
-    throw new UsageError(`${name} must be ${what}, got ${JSON.stringify(v)}`);
-  return n;
 }
 
 const isInt = (lo: number, hi: number) => (n: number) => Number.isInteger(n) && n >= lo && n <= hi;
@@ -153,24 +141,11 @@ export async function fairnessCommand(
   const text =
     opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderFairnessText(report, safeText);
   if (opts.output !== undefined) {
-    try {
-      await writeFileAtomic(resolve(opts.output), text);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? String(err);
-      await writeStream(
-        io.stderr,
-        `bulwark: error: cannot write ${safeText(opts.output)} (${code}); check the directory is writable and has space\n`,
-      );
-      return ExitCode.Inconclusive;
-    }
+    if (!(await emitOutput(io, opts.output, text))) return ExitCode.Inconclusive;
   } else {
     await writeStream(io.stdout, text);
   }
   return exitCode;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 export const registerFairness: RegisterCommand = (program, ctx) => {

@@ -13,6 +13,7 @@ import { formatBytes, safeText } from '../../report/util.js';
 import { ExitCode } from '../exit-codes.js';
 import { checkOutputPath, writeStream, type CliIo, emitOutput } from '../io.js';
 import type { RegisterCommand } from './index.js';
+import { collect } from '../options.js';
 
 export const HASH_FORMATS = ['text', 'json'] as const;
 
@@ -124,10 +125,6 @@ function positiveInt(what: string, min: number) {
       throw new InvalidArgumentError(`${what} must be a whole number >= ${min}`);
     return n;
   };
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 export const registerHash: RegisterCommand = (program, ctx) => {

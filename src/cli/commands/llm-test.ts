@@ -23,6 +23,7 @@ import {
 import { ExitCode } from '../exit-codes.js';
 import { checkOutputPath, writeFileAtomic, writeStream, type CliIo } from '../io.js';
 import type { RegisterCommand } from './index.js';
+import { collect } from '../options.js';
 
 export interface LlmTestOptions {
   target: 'openai' | 'http';
@@ -260,10 +261,6 @@ export async function serveVulnerableCommand(
   });
   await va.close();
   return ExitCode.Clean;
-}
-
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
 }
 
 export const registerLlmTest: RegisterCommand = (program, ctx) => {

@@ -6,9 +6,10 @@ import { driftDetected, monitorDrift, type MonitorOptions } from '../../adversar
 import { renderDriftHtml, renderDriftText } from '../../adversarial/monitor/report.js';
 import { safeText } from '../../report/util.js';
 import { ExitCode } from '../exit-codes.js';
-import { checkOutputPath, writeFileAtomic, writeStream, type CliIo } from '../io.js';
+import { checkOutputPath, writeStream, type CliIo, emitOutput } from '../io.js';
 import { packageVersion } from '../version.js';
 import type { RegisterCommand } from './index.js';
+import { collect, numberOption as number } from '../options.js';
 
 export interface MonitorCommandOptions {
   columns?: string[];
@@ -33,13 +34,6 @@ function splitList(items: string[] | undefined): string[] {
     .flatMap((s) => s.split(','))
     .map((s) => s.trim())
     .filter(Boolean);
-}
-
-function number(flag: string, v: string, ok: (n: number) => boolean, what: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || !ok(n))
-    throw new UsageError(`${flag} must be ${what}, got ${JSON.stringify(v)}`);
-  return n;
 }
 
 function testName(v: string): StatTestName {
@@ -123,25 +117,12 @@ export async function monitorCommand(
         ? renderDriftHtml(result)
         : renderDriftText(result, safeText);
   if (opts.output !== undefined) {
-    try {
-      await writeFileAtomic(resolve(opts.output), text);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? String(err);
-      await writeStream(
-        io.stderr,
-        `bulwark: error: cannot write ${safeText(opts.output)} (${code}); check the directory is writable and has space\n`,
-      );
-      return ExitCode.Inconclusive;
-    }
+    if (!(await emitOutput(io, opts.output, text))) return ExitCode.Inconclusive;
     if (opts.format !== 'text') await writeStream(io.stdout, renderDriftText(result, safeText));
   } else {
     await writeStream(io.stdout, text);
   }
   return driftDetected(result) ? ExitCode.Findings : ExitCode.Clean;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 export const registerMonitor: RegisterCommand = (program, ctx) => {

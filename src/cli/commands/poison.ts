@@ -13,9 +13,10 @@ import {
 } from '../../adversarial/poison/poison.js';
 import { safeText } from '../../report/util.js';
 import { ExitCode } from '../exit-codes.js';
-import { checkOutputPath, writeFileAtomic, writeStream, type CliIo } from '../io.js';
+import { checkOutputPath, writeStream, type CliIo, emitOutput } from '../io.js';
 import { packageVersion } from '../version.js';
 import type { RegisterCommand } from './index.js';
+import { collect, numberOption as number } from '../options.js';
 
 export interface PoisonCommandOptions {
   label: string;
@@ -45,34 +46,7 @@ function splitList(items: string[] | undefined): string[] {
     .filter(Boolean);
 }
 
-function number(
-  flag: string,
-  v: string | undefined,
-  ok: (n: number) => boolean,
-  what: string,
-): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || !ok(n))
-    throw new UsageError(`${flag} must be ${what}, got ${JSON.stringify(v)}`);
-  return n;
-}
-
 const unit = (n: number) => n >= 0 && n <= 1;
-
-async function write(io: CliIo, file: string, text: string): Promise<boolean> {
-  try {
-    await writeFileAtomic(path.resolve(io.cwd, file), text);
-    return true;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    await writeStream(
-      io.stderr,
-      `bulwark: error: cannot write ${safeText(file)} (${code}); check the directory is writable and has space\n`,
-    );
-    return false;
-  }
-}
 
 /** `bulwark poison DATA --label COL ...`: returns the exit code. */
 export async function poisonCommand(data: string, opts: PoisonCommandOptions, io: CliIo): Promise<number> {
@@ -118,19 +92,15 @@ export async function poisonCommand(data: string, opts: PoisonCommandOptions, io
   const result = await detectPoison(o);
   const text = opts.format === 'json' ? poisonToJson(result) : renderPoisonText(result, safeText);
   if (opts.suspects !== undefined) {
-    if (!(await write(io, opts.suspects, suspectsCsv(result)))) return ExitCode.Inconclusive;
+    if (!(await emitOutput(io, opts.suspects, suspectsCsv(result)))) return ExitCode.Inconclusive;
   }
   if (opts.output !== undefined) {
-    if (!(await write(io, opts.output, text))) return ExitCode.Inconclusive;
+    if (!(await emitOutput(io, opts.output, text))) return ExitCode.Inconclusive;
     if (opts.format !== 'text') await writeStream(io.stdout, renderPoisonText(result, safeText));
   } else {
     await writeStream(io.stdout, text);
   }
   return poisonDetected(result) ? ExitCode.Findings : ExitCode.Clean;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 export const registerPoison: RegisterCommand = (program, ctx) => {

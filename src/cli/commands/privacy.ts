@@ -20,6 +20,7 @@ import { scanPiiFile, type PiiInputFormat, type PiiScanReport } from '../../trus
 import { ExitCode } from '../exit-codes.js';
 import { checkOutputPath, writeFileAtomic, writeStream, type CliIo } from '../io.js';
 import type { RegisterCommand } from './index.js';
+import { collect } from '../options.js';
 
 type Format = 'text' | 'json';
 
@@ -477,10 +478,6 @@ export function membershipText(m: MembershipMetrics, findings: Finding[]): strin
 }
 
 // ---------------------------------------------------------------------------------------------- registration
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 function common(cmd: Command, failOnDefault: Severity): Command {
   return cmd

@@ -20,6 +20,7 @@ import { ExitCode } from '../exit-codes.js';
 import { checkOutputPath, emitOutput, writeStream, type CliIo } from '../io.js';
 import { packageVersion } from '../version.js';
 import type { RegisterCommand } from './index.js';
+import { numberOption as num } from '../options.js';
 
 export interface RobustnessCommandOptions {
   data?: string;
@@ -53,13 +54,6 @@ const ATTACKS: Record<string, () => Attack> = {
   hsj: hopSkipJump,
   hopskipjump: hopSkipJump,
 };
-
-function num(flag: string, v: string, ok: (n: number) => boolean, what: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || !ok(n))
-    throw new UsageError(`${flag} must be ${what}, got ${JSON.stringify(v)}`);
-  return n;
-}
 
 const posInt = (n: number) => Number.isInteger(n) && n >= 1;
 

@@ -15,6 +15,7 @@ import { writeFileAtomic, writeStream, type CliIo } from '../io.js';
 import { recordEvent } from '../../provenance/tlog/log.js';
 import type { RegisterCommand } from './index.js';
 import { registerVerify } from './verify.js';
+import { collect } from '../options.js';
 
 export interface SignCommandOptions {
   signature?: string;
@@ -197,10 +198,6 @@ export async function signCommand(
     );
   }
   return ExitCode.Clean;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function addCommon(cmd: Command): Command {

@@ -16,6 +16,7 @@ import { safeText } from '../../report/util.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeStream, type CliIo } from '../io.js';
 import type { RegisterCommand } from './index.js';
+import { collect } from '../options.js';
 
 export interface VerifyCommandOptions {
   signature?: string;
@@ -250,10 +251,6 @@ async function verifyAttestation(
       `Verified attestation ${safeText(check.predicateType)}: ${safeText(check.summary)}\nSigned by ${safeText(describeSigner(signer))}\n`,
     );
   return ExitCode.Clean;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function addCommon(cmd: Command): Command {
