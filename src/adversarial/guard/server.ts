@@ -5,7 +5,7 @@
  * query-pattern detectors → upstream (keep-alive agent, timeout) → output scanners (whole body, or incrementally for
  * SSE streams) → audit record (written before the response is sent) → response.
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -67,8 +67,9 @@ class HttpError extends Error {
   }
 }
 
-function sha256(s: string): string {
-  return createHash('sha256').update(s).digest('hex');
+/** One-shot SHA-256 (crypto.hash: no Hash object per call, measurably cheaper on the request path). */
+function sha256(s: string | Buffer): string {
+  return hash('sha256', s, 'hex');
 }
 
 function ms(t0: bigint): number {
@@ -250,7 +251,7 @@ export class GuardServer {
     if (auth && /^bearer /i.test(auth)) key = auth.slice(7).trim();
     else if (typeof req.headers['x-api-key'] === 'string') key = req.headers['x-api-key'];
     if (!key) throw new HttpError(401, 'deny', 'missing API key (Authorization: Bearer KEY)', [GUARD_AUTH]);
-    const h = createHash('sha256').update(key).digest();
+    const h = hash('sha256', key, 'buffer');
     let found: ClientPolicy | undefined;
     // Compare against every client, without an early exit.
     for (const c of this.policy.clients) if (timingSafeEqual(h, c.keyHash) && !found) found = c;
@@ -554,7 +555,7 @@ export class GuardServer {
   private scanOutput(raw: Buffer, ctx: Ctx, wantsJson: boolean): { body?: Buffer } {
     const p = this.policy;
     if (!this.scanners.output.length && !(this.scanners.json && wantsJson) && !p.audit.logPayloads) {
-      ctx.output = { sha256: createHash('sha256').update(raw).digest('hex'), chars: raw.length };
+      ctx.output = { sha256: sha256(raw), chars: raw.length };
       return {};
     }
     let parsed: unknown;

@@ -58,13 +58,102 @@ function norm(text: string): string {
     .trim();
 }
 
-function trigramCounts(s: string): Map<number, number> {
-  const m = new Map<number, number>();
-  const t = ` ${s} `;
-  for (let i = 0; i + 3 <= t.length; i++) {
-    const h = (t.charCodeAt(i) * 65599 + t.charCodeAt(i + 1)) * 65599 + t.charCodeAt(i + 2);
-    m.set(h, (m.get(h) ?? 0) + 1);
+/**
+ * Trigram key: exact and a small integer (a V8 Smi, fast as a Map key) when all three code units are below 1024
+ * (Latin, Greek, Cyrillic, …), otherwise an exact non-negative double above that range.
+ */
+function trigramKey(a: number, b: number, c: number): number {
+  return (a | b | c) < 1024 ? (a << 20) | (b << 10) | c : 0x40000000 + (a * 65536 + b) * 65536 + c;
+}
+
+/** Multiplicative hash of a trigram key to `bits` bits. */
+function slotOf(key: number, bits: number): number {
+  const h = key < 0x40000000 ? key : (key % 0x40000000) ^ Math.floor(key / 0x40000000);
+  return Math.imul(h | 0, 0x9e3779b1) >>> (32 - bits);
+}
+
+/** Open-addressing table from trigram key to an integer (linear probing; keys are ≥ 0, -1 marks a free cell). */
+class TrigramTable {
+  bits: number;
+  keys: Float64Array;
+  values: Int32Array;
+  /** Cells written in the current generation (`clear` is O(1): cells of older generations count as free). */
+  private gen: Int32Array;
+  private current = 1;
+
+  constructor(capacity: number) {
+    this.bits = Math.max(4, Math.ceil(Math.log2(capacity * 2)));
+    this.keys = new Float64Array(1 << this.bits);
+    this.values = new Int32Array(1 << this.bits);
+    this.gen = new Int32Array(1 << this.bits);
   }
+
+  clear(capacity: number): void {
+    if (capacity * 2 > 1 << this.bits) {
+      const t = new TrigramTable(capacity);
+      this.bits = t.bits;
+      this.keys = t.keys;
+      this.values = t.values;
+      this.gen = t.gen;
+      this.current = 1;
+    } else if (++this.current === 0x7fffffff) {
+      this.gen.fill(0);
+      this.current = 1;
+    }
+  }
+
+  /** The cell of `key`: found (`values` holds its value) or the free cell where it would go (negative, ~cell). */
+  find(key: number): number {
+    const mask = (1 << this.bits) - 1;
+    for (let i = slotOf(key, this.bits); ; i = (i + 1) & mask) {
+      if (this.gen[i] !== this.current) return ~i;
+      if (this.keys[i] === key) return i;
+    }
+  }
+
+  /** Adds 1 to the value of `key` (0 when new) and returns the old value. */
+  increment(key: number): number {
+    const c = this.find(key);
+    if (c >= 0) return this.values[c]++;
+    const i = ~c;
+    this.gen[i] = this.current;
+    this.keys[i] = key;
+    this.values[i] = 1;
+    return 0;
+  }
+
+  set(key: number, value: number): void {
+    const c = this.find(key);
+    const i = c >= 0 ? c : ~c;
+    this.gen[i] = this.current;
+    this.keys[i] = key;
+    this.values[i] = value;
+  }
+}
+
+/** Trigram keys of ` s ` (padded), written to `out` (grown as needed); returns the count. */
+function trigramKeys(s: string, out: { keys: Float64Array }): number {
+  const n = s.length;
+  if (out.keys.length < n + 1) out.keys = new Float64Array(Math.max(n + 1, out.keys.length * 2));
+  const keys = out.keys;
+  let a = 32;
+  let b = n > 0 ? s.charCodeAt(0) : 32;
+  let k = 0;
+  for (let i = 1; i <= n + 1; i++) {
+    const c = i < n ? s.charCodeAt(i) : i === n ? 32 : -1;
+    if (c < 0) break;
+    keys[k++] = trigramKey(a, b, c);
+    a = b;
+    b = c;
+  }
+  return k;
+}
+
+function trigramCounts(s: string): Map<number, number> {
+  const buf = { keys: new Float64Array(0) };
+  const k = trigramKeys(s, buf);
+  const m = new Map<number, number>();
+  for (let i = 0; i < k; i++) m.set(buf.keys[i], (m.get(buf.keys[i]) ?? 0) + 1);
   return m;
 }
 
@@ -97,8 +186,16 @@ export function passages(text: string): string[] {
 export class SimilarityScanner implements TextScanner {
   readonly name = 'similarity';
   readonly redactable = false;
-  private readonly postings = new Map<number, { doc: number; w: number }[]>();
-  private readonly norms: number[] = [];
+  /** Trigram → range [start, end) of `postDoc`/`postWeight` (documents holding it and their counts). */
+  private readonly postings: TrigramTable;
+  /** Trigram counts of the passage being scored. */
+  private readonly counts = new TrigramTable(512);
+  private readonly postStart: Int32Array;
+  private readonly postDoc: Int32Array;
+  private readonly postWeight: Float64Array;
+  private readonly norms: Float64Array;
+  private readonly scratch = { keys: new Float64Array(256) };
+  private readonly dots: Float64Array;
 
   constructor(
     readonly mode: ScanMode,
@@ -107,38 +204,75 @@ export class SimilarityScanner implements TextScanner {
     readonly maxChars = 32 * 1024,
   ) {
     const corpus = [...KNOWN_ATTACKS, ...extra];
+    const lists = new Map<number, [number, number][]>();
+    this.norms = new Float64Array(corpus.length);
     corpus.forEach((phrase, doc) => {
       const counts = trigramCounts(norm(phrase));
-      this.norms.push(normOf(counts));
+      this.norms[doc] = normOf(counts);
       for (const [g, w] of counts) {
-        let list = this.postings.get(g);
-        if (!list) this.postings.set(g, (list = []));
-        list.push({ doc, w });
+        let list = lists.get(g);
+        if (!list) lists.set(g, (list = []));
+        list.push([doc, w]);
       }
     });
+    let total = 0;
+    for (const l of lists.values()) total += l.length;
+    this.postings = new TrigramTable(lists.size);
+    this.postStart = new Int32Array(lists.size + 1);
+    this.postDoc = new Int32Array(total);
+    this.postWeight = new Float64Array(total);
+    let slot = 0;
+    let at = 0;
+    for (const [g, l] of lists) {
+      this.postings.set(g, slot);
+      this.postStart[slot++] = at;
+      for (const [doc, w] of l) {
+        this.postDoc[at] = doc;
+        this.postWeight[at++] = w;
+      }
+    }
+    this.postStart[slot] = at;
+    this.dots = new Float64Array(corpus.length);
   }
 
   /** Best cosine similarity of any passage of `text` to the corpus, with the corpus index. */
   best(text: string): { score: number; doc: number } {
-    let best = { score: 0, doc: -1 };
-    const dots = new Float64Array(this.norms.length);
+    let bestScore = 0;
+    let bestDoc = -1;
+    const dots = this.dots;
     for (const p of passages(text.length > this.maxChars ? text.slice(0, this.maxChars) : text)) {
       const s = norm(p);
       if (s.length < 12) continue;
-      const counts = trigramCounts(s);
+      // dot = Σ over trigram occurrences of the postings' weights (= Σ_g count_g · w_g); |v|² = Σ_g count_g²
+      // accumulated as each count c becomes c + 1 (adds 2c + 1).
+      const k = trigramKeys(s, this.scratch);
+      const keys = this.scratch.keys;
+      const counts = this.counts;
+      counts.clear(k);
       dots.fill(0);
-      for (const [g, c] of counts) {
-        const list = this.postings.get(g);
-        if (list) for (const { doc, w } of list) dots[doc] += c * w;
+      let any = false;
+      let sq = 0;
+      for (let i = 0; i < k; i++) {
+        sq += 2 * counts.increment(keys[i]) + 1;
+        const cell = this.postings.find(keys[i]);
+        if (cell < 0) continue;
+        any = true;
+        const slot = this.postings.values[cell];
+        for (let j = this.postStart[slot], e = this.postStart[slot + 1]; j < e; j++)
+          dots[this.postDoc[j]] += this.postWeight[j];
       }
-      const n = normOf(counts);
+      if (!any) continue;
+      const n = Math.sqrt(sq);
       for (let d = 0; d < dots.length; d++) {
         if (dots[d] === 0) continue;
         const score = dots[d] / (n * this.norms[d]);
-        if (score > best.score) best = { score, doc: d };
+        if (score > bestScore) {
+          bestScore = score;
+          bestDoc = d;
+        }
       }
     }
-    return best;
+    return { score: bestScore, doc: bestDoc };
   }
 
   scan(text: string): ScanHit[] {
