@@ -99,3 +99,18 @@ export async function emitOutput(io: CliIo, output: string | undefined, text: st
     return false;
   }
 }
+
+/**
+ * `emitOutput`, and when the result went to a file, the human-readable `summary` on standard output as well (for
+ * commands whose file format is JSON or HTML). Returns false when the file could not be written.
+ */
+export async function emitReport(
+  io: CliIo,
+  output: string | undefined,
+  text: string,
+  summary?: () => string,
+): Promise<boolean> {
+  if (!(await emitOutput(io, output, text))) return false;
+  if (output !== undefined && summary) await writeStream(io.stdout, summary());
+  return true;
+}

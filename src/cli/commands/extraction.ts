@@ -29,6 +29,7 @@ import {
 } from '../../trust/predict/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { checkOutputPath, writeFileAtomic, writeStream, type CliIo } from '../io.js';
+import { boundedNumber } from '../options.js';
 import type { RegisterCommand } from './index.js';
 
 type Format = 'text' | 'json';
@@ -65,26 +66,6 @@ export interface MembershipAttackCommandOptions extends TargetOptions {
   shadowHidden?: string;
   perClass: boolean;
   minAuc?: string;
-}
-
-function num(
-  name: string,
-  v: string | undefined,
-  o: { int?: boolean; min?: number; max?: number } = {},
-): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (
-    v.trim() === '' ||
-    !Number.isFinite(n) ||
-    (o.int && !Number.isInteger(n)) ||
-    (o.min !== undefined && n < o.min) ||
-    (o.max !== undefined && n > o.max)
-  ) {
-    const range = `${o.min ?? '-∞'}..${o.max ?? '∞'}`;
-    throw new UsageError(`${name} must be ${o.int ? 'an integer' : 'a number'} in ${range}, got '${v}'`);
-  }
-  return n;
 }
 
 function parseClip(v: string | undefined): [number, number] | undefined {
@@ -227,11 +208,11 @@ export async function extractionCommand(
   if (opts.output) await checkOutputPath(opts.output, io.cwd);
   const budgets = (opts.budgets ?? DEFAULT_BUDGETS.join(','))
     .split(',')
-    .map((b) => num('--budgets', b.trim(), { int: true, min: 1, max: 1_000_000 })!);
-  const threshold = num('--agreement-threshold', opts.agreementThreshold, { min: 0, max: 1 });
-  const seed = num('--seed', opts.seed, { int: true, min: 0 }) ?? 1;
-  const epochs = num('--epochs', opts.epochs, { int: true, min: 1, max: 10_000 });
-  const hidden = num('--hidden', opts.hidden, { int: true, min: 1, max: 4096 });
+    .map((b) => boundedNumber('--budgets', b.trim(), { int: true, min: 1, max: 1_000_000 })!);
+  const threshold = boundedNumber('--agreement-threshold', opts.agreementThreshold, { min: 0, max: 1 });
+  const seed = boundedNumber('--seed', opts.seed, { int: true, min: 0 }) ?? 1;
+  const epochs = boundedNumber('--epochs', opts.epochs, { int: true, min: 1, max: 10_000 });
+  const hidden = boundedNumber('--hidden', opts.hidden, { int: true, min: 1, max: 4096 });
   const model = path.resolve(io.cwd, modelArg);
   const target = await openTarget(model, opts);
   try {
@@ -287,11 +268,11 @@ export async function membershipAttackCommand(
   if (opts.output) await checkOutputPath(opts.output, io.cwd);
   if (!opts.label)
     throw new UsageError('give --label COLUMN: the attacks need the true label of every record');
-  const seed = num('--seed', opts.seed, { int: true, min: 0 }) ?? 1;
-  const shadowModels = num('--shadow-models', opts.shadowModels, { int: true, min: 1, max: 64 });
-  const epochs = num('--shadow-epochs', opts.shadowEpochs, { int: true, min: 1, max: 10_000 });
-  const hidden = num('--shadow-hidden', opts.shadowHidden, { int: true, min: 1, max: 4096 });
-  const minAuc = num('--min-auc', opts.minAuc, { min: 0.5, max: 1 });
+  const seed = boundedNumber('--seed', opts.seed, { int: true, min: 0 }) ?? 1;
+  const shadowModels = boundedNumber('--shadow-models', opts.shadowModels, { int: true, min: 1, max: 64 });
+  const epochs = boundedNumber('--shadow-epochs', opts.shadowEpochs, { int: true, min: 1, max: 10_000 });
+  const hidden = boundedNumber('--shadow-hidden', opts.shadowHidden, { int: true, min: 1, max: 4096 });
+  const minAuc = boundedNumber('--min-auc', opts.minAuc, { min: 0.5, max: 1 });
   const model = path.resolve(io.cwd, modelArg);
   const target = await openTarget(model, opts);
   try {

@@ -7,10 +7,10 @@ import type { Cell } from '../../trust/data/table.js';
 import { fairnessCheck, type FairnessCheckOptions } from '../../trust/fairness/check.js';
 import { renderFairnessText } from '../../trust/fairness/report.js';
 import { DEFAULT_FAIL_ON, ExitCode } from '../exit-codes.js';
-import { checkOutputPath, writeStream, type CliIo, emitOutput } from '../io.js';
+import { checkOutputPath, type CliIo, emitOutput } from '../io.js';
 import { packageVersion } from '../version.js';
 import type { RegisterCommand } from './index.js';
-import { collect, numberOption as num } from '../options.js';
+import { addTableInputOptions, collect, numberOption as num } from '../options.js';
 
 export interface FairnessCommandOptions {
   sensitive: string[];
@@ -140,16 +140,12 @@ export async function fairnessCommand(
     : ExitCode.Clean;
   const text =
     opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderFairnessText(report, safeText);
-  if (opts.output !== undefined) {
-    if (!(await emitOutput(io, opts.output, text))) return ExitCode.Inconclusive;
-  } else {
-    await writeStream(io.stdout, text);
-  }
+  if (!(await emitOutput(io, opts.output, text))) return ExitCode.Inconclusive;
   return exitCode;
 }
 
 export const registerFairness: RegisterCommand = (program, ctx) => {
-  program
+  const cmd = program
     .command('fairness')
     .description(
       'measure group fairness (Fairlearn / AIF360 metrics) of predictions on a CSV, JSON Lines or Parquet table',
@@ -197,16 +193,8 @@ export const registerFairness: RegisterCommand = (program, ctx) => {
     .option('--threshold-di <r>', 'BW-FAIR-001 when disparate impact is below R (default 0.8)')
     .option('--threshold-dp <d>', 'BW-FAIR-002 when demographic parity difference is above D (default 0.1)')
     .option('--threshold-eo <d>', 'BW-FAIR-003 when equalized odds difference is above D (default 0.1)')
-    .option('--threshold-eop <d>', 'BW-FAIR-005 when equal opportunity difference is above D (default 0.1)')
-    .addOption(
-      new Option('--input-format <format>', 'data format (default: from extension/content)').choices([
-        'csv',
-        'jsonl',
-        'parquet',
-      ]),
-    )
-    .option('--delimiter <char>', 'CSV delimiter (default: sniffed from the header)')
-    .option('--max-rows <n>', 'read at most N rows')
+    .option('--threshold-eop <d>', 'BW-FAIR-005 when equal opportunity difference is above D (default 0.1)');
+  addTableInputOptions(cmd)
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-o, --output <file>', 'write the result to FILE (atomically) instead of standard output')
     .addOption(

@@ -23,7 +23,7 @@ import {
 import { ExitCode } from '../exit-codes.js';
 import { checkOutputPath, writeFileAtomic, writeStream, type CliIo } from '../io.js';
 import type { RegisterCommand } from './index.js';
-import { collect } from '../options.js';
+import { boundedNumber, collect } from '../options.js';
 
 export interface LlmTestOptions {
   target: 'openai' | 'http';
@@ -54,21 +54,6 @@ export interface LlmTestOptions {
 }
 
 const MAX_FILE = 1 << 20;
-
-function int(
-  name: string,
-  v: string | undefined,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max)
-    throw new UsageError(
-      `${name} must be an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}, got ${JSON.stringify(v)}`,
-    );
-  return n;
-}
 
 async function readSmall(io: CliIo, file: string, what: string): Promise<string> {
   const p = path.resolve(io.cwd, file);
@@ -116,14 +101,20 @@ export async function llmTestCommand(opts: LlmTestOptions, io: CliIo): Promise<n
   const probes = selectProbes(opts.probes);
   const converters = selectConverters(opts.converters);
   const apiKey = apiKeyFrom(io, opts.apiKeyEnv, '--api-key-env');
-  const concurrency = int('--concurrency', opts.concurrency, 1, 64) ?? 4;
+  const concurrency = boundedNumber('--concurrency', opts.concurrency, { int: true, min: 1, max: 64 }) ?? 4;
   const http = {
     headers: parseHeaders(opts.header),
     ...(apiKey ? { apiKey } : {}),
     concurrency,
-    ...(opts.timeout !== undefined ? { timeoutMs: int('--timeout', opts.timeout, 1) } : {}),
-    ...(opts.retries !== undefined ? { retries: int('--retries', opts.retries, 0, 10) } : {}),
-    ...(opts.maxRequests !== undefined ? { maxRequests: int('--max-requests', opts.maxRequests, 1) } : {}),
+    ...(opts.timeout !== undefined
+      ? { timeoutMs: boundedNumber('--timeout', opts.timeout, { int: true, min: 1 }) }
+      : {}),
+    ...(opts.retries !== undefined
+      ? { retries: boundedNumber('--retries', opts.retries, { int: true, min: 0, max: 10 }) }
+      : {}),
+    ...(opts.maxRequests !== undefined
+      ? { maxRequests: boundedNumber('--max-requests', opts.maxRequests, { int: true, min: 1 }) }
+      : {}),
   };
   let target: LlmTarget;
   if (opts.target === 'openai') {
@@ -160,15 +151,24 @@ export async function llmTestCommand(opts: LlmTestOptions, io: CliIo): Promise<n
     target,
     probes,
     converters,
-    ...(opts.attempts !== undefined ? { attempts: int('--attempts', opts.attempts, 1, 100)! } : {}),
+    ...(opts.attempts !== undefined
+      ? { attempts: boundedNumber('--attempts', opts.attempts, { int: true, min: 1, max: 100 })! }
+      : {}),
     concurrency,
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(systemPrompt !== undefined ? { systemPrompt } : {}),
     budgets: {
       ...(opts.maxResponseChars !== undefined
-        ? { maxResponseChars: int('--max-response-chars', opts.maxResponseChars, 1) }
+        ? {
+            maxResponseChars: boundedNumber('--max-response-chars', opts.maxResponseChars, {
+              int: true,
+              min: 1,
+            }),
+          }
         : {}),
-      ...(opts.maxLatency !== undefined ? { maxLatencyMs: int('--max-latency', opts.maxLatency, 1) } : {}),
+      ...(opts.maxLatency !== undefined
+        ? { maxLatencyMs: boundedNumber('--max-latency', opts.maxLatency, { int: true, min: 1 }) }
+        : {}),
     },
     ...(judge ? { judge, judgeAll: true } : {}),
     redactSecrets: [...(apiKey ? [apiKey] : []), ...Object.values(http.headers)],
@@ -242,7 +242,7 @@ export async function serveVulnerableCommand(
   opts: { port: string; weaknesses: string; requireKeyEnv?: string },
   io: CliIo,
 ): Promise<number> {
-  const port = int('--port', opts.port, 0, 65535)!;
+  const port = boundedNumber('--port', opts.port, { int: true, min: 0, max: 65535 })!;
   const weaknesses = parseWeaknesses(opts.weaknesses);
   const apiKey = apiKeyFrom(io, opts.requireKeyEnv, '--require-key-env');
   const va = await startVulnerableAssistant({ port, weaknesses, ...(apiKey ? { apiKey } : {}) });

@@ -6,10 +6,10 @@ import { driftDetected, monitorDrift, type MonitorOptions } from '../../adversar
 import { renderDriftHtml, renderDriftText } from '../../adversarial/monitor/report.js';
 import { safeText } from '../../report/util.js';
 import { ExitCode } from '../exit-codes.js';
-import { checkOutputPath, writeStream, type CliIo, emitOutput } from '../io.js';
+import { checkOutputPath, type CliIo, emitReport } from '../io.js';
 import { packageVersion } from '../version.js';
 import type { RegisterCommand } from './index.js';
-import { collect, numberOption as number } from '../options.js';
+import { addTableInputOptions, collect, numberOption as number } from '../options.js';
 
 export interface MonitorCommandOptions {
   columns?: string[];
@@ -116,17 +116,13 @@ export async function monitorCommand(
       : opts.format === 'html'
         ? renderDriftHtml(result)
         : renderDriftText(result, safeText);
-  if (opts.output !== undefined) {
-    if (!(await emitOutput(io, opts.output, text))) return ExitCode.Inconclusive;
-    if (opts.format !== 'text') await writeStream(io.stdout, renderDriftText(result, safeText));
-  } else {
-    await writeStream(io.stdout, text);
-  }
+  const summary = opts.format !== 'text' ? () => renderDriftText(result, safeText) : undefined;
+  if (!(await emitReport(io, opts.output, text, summary))) return ExitCode.Inconclusive;
   return driftDetected(result) ? ExitCode.Findings : ExitCode.Clean;
 }
 
 export const registerMonitor: RegisterCommand = (program, ctx) => {
-  program
+  const cmd = program
     .command('monitor')
     .description(
       'detect data and prediction drift between a reference dataset and current data or an inference log (Evidently-compatible tests)',
@@ -157,16 +153,8 @@ export const registerMonitor: RegisterCommand = (program, ctx) => {
       collect,
     )
     .option('--drift-share <s>', 'dataset drift when at least this share of columns drift (default 0.5)')
-    .option('--min-rows <n>', 'BW-DRIFT-004 when a column has fewer values on a side (default 30)')
-    .addOption(
-      new Option('--input-format <format>', 'data format (default: from extension/content)').choices([
-        'csv',
-        'jsonl',
-        'parquet',
-      ]),
-    )
-    .option('--delimiter <char>', 'CSV delimiter (default: sniffed from the header)')
-    .option('--max-rows <n>', 'read at most N rows of each file')
+    .option('--min-rows <n>', 'BW-DRIFT-004 when a column has fewer values on a side (default 30)');
+  addTableInputOptions(cmd, 'read at most N rows of each file')
     .addOption(
       new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'html']).default('text'),
     )

@@ -13,10 +13,10 @@ import {
 } from '../../adversarial/poison/poison.js';
 import { safeText } from '../../report/util.js';
 import { ExitCode } from '../exit-codes.js';
-import { checkOutputPath, writeStream, type CliIo, emitOutput } from '../io.js';
+import { checkOutputPath, type CliIo, emitOutput, emitReport } from '../io.js';
 import { packageVersion } from '../version.js';
 import type { RegisterCommand } from './index.js';
-import { collect, numberOption as number } from '../options.js';
+import { addTableInputOptions, collect, numberOption as number } from '../options.js';
 
 export interface PoisonCommandOptions {
   label: string;
@@ -94,17 +94,13 @@ export async function poisonCommand(data: string, opts: PoisonCommandOptions, io
   if (opts.suspects !== undefined) {
     if (!(await emitOutput(io, opts.suspects, suspectsCsv(result)))) return ExitCode.Inconclusive;
   }
-  if (opts.output !== undefined) {
-    if (!(await emitOutput(io, opts.output, text))) return ExitCode.Inconclusive;
-    if (opts.format !== 'text') await writeStream(io.stdout, renderPoisonText(result, safeText));
-  } else {
-    await writeStream(io.stdout, text);
-  }
+  const summary = opts.format !== 'text' ? () => renderPoisonText(result, safeText) : undefined;
+  if (!(await emitReport(io, opts.output, text, summary))) return ExitCode.Inconclusive;
   return poisonDetected(result) ? ExitCode.Findings : ExitCode.Clean;
 }
 
 export const registerPoison: RegisterCommand = (program, ctx) => {
-  program
+  const cmd = program
     .command('poison')
     .description(
       'detect training-data poisoning: label-noise suspects (k-NN), conflicting duplicates, class outliers, and backdoors in embeddings (spectral signatures, activation clustering)',
@@ -140,16 +136,8 @@ export const registerPoison: RegisterCommand = (program, ctx) => {
       '--max-conflict-share <x>',
       'rows in conflicting duplicates above this share trigger (default 0.01)',
     )
-    .option('--max-outlier-share <x>', 'class outliers above this share of rows trigger (default 0.05)')
-    .addOption(
-      new Option('--input-format <format>', 'data format (default: from extension/content)').choices([
-        'csv',
-        'jsonl',
-        'parquet',
-      ]),
-    )
-    .option('--delimiter <char>', 'CSV delimiter (default: sniffed from the header)')
-    .option('--max-rows <n>', 'read at most N rows')
+    .option('--max-outlier-share <x>', 'class outliers above this share of rows trigger (default 0.05)');
+  addTableInputOptions(cmd)
     .option(
       '--suspects <file>',
       'write every flagged row (row,check,score,label) as CSV to FILE (atomically)',

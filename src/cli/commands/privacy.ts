@@ -20,7 +20,7 @@ import { scanPiiFile, type PiiInputFormat, type PiiScanReport } from '../../trus
 import { ExitCode } from '../exit-codes.js';
 import { checkOutputPath, writeFileAtomic, writeStream, type CliIo } from '../io.js';
 import type { RegisterCommand } from './index.js';
-import { collect } from '../options.js';
+import { boundedNumber, collect } from '../options.js';
 
 type Format = 'text' | 'json';
 
@@ -71,26 +71,6 @@ export interface MembershipCommandOptions extends CommonOptions {
   seed?: string;
 }
 
-function num(
-  name: string,
-  v: string | undefined,
-  opts: { int?: boolean; min?: number; max?: number } = {},
-): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (
-    v.trim() === '' ||
-    !Number.isFinite(n) ||
-    (opts.int && !Number.isInteger(n)) ||
-    (opts.min !== undefined && n < opts.min) ||
-    (opts.max !== undefined && n > opts.max)
-  )
-    throw new UsageError(
-      `${name} must be ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` and ≤ ${opts.max}` : ''}, got ${JSON.stringify(v)}`,
-    );
-  return n;
-}
-
 async function emit(io: CliIo, opts: CommonOptions, json: unknown, text: string): Promise<void> {
   const out = opts.format === 'json' ? `${JSON.stringify(json, null, 2)}\n` : text;
   if (opts.output) await writeFileAtomic(path.resolve(io.cwd, opts.output), out);
@@ -124,10 +104,16 @@ export async function privacyPiiCommand(data: string, opts: PiiCommandOptions, i
     displayName: data,
     ...(opts.entities ? { entities: opts.entities.split(',') } : {}),
     ...(opts.contextWindow !== undefined
-      ? { contextWindow: num('--context-window', opts.contextWindow, { int: true, min: 0, max: 50 }) }
+      ? {
+          contextWindow: boundedNumber('--context-window', opts.contextWindow, {
+            int: true,
+            min: 0,
+            max: 50,
+          }),
+        }
       : {}),
     ...(opts.minScore !== undefined
-      ? { minScore: num('--min-score', opts.minScore, { min: 0, max: 1 }) }
+      ? { minScore: boundedNumber('--min-score', opts.minScore, { min: 0, max: 1 }) }
       : {}),
     ...(opts.redact ? { redactTo: path.resolve(io.cwd, opts.redact), redactMode: opts.redactMode } : {}),
     ...(salt ? { salt } : {}),
@@ -135,10 +121,10 @@ export async function privacyPiiCommand(data: string, opts: PiiCommandOptions, i
     ...(opts.inputFormat ? { format: opts.inputFormat } : {}),
     ...(opts.delimiter ? { delimiter: opts.delimiter } : {}),
     ...(opts.maxRows !== undefined
-      ? { maxRows: num('--max-rows', opts.maxRows, { int: true, min: 1 }) }
+      ? { maxRows: boundedNumber('--max-rows', opts.maxRows, { int: true, min: 1 }) }
       : {}),
     ...(opts.maxLine !== undefined
-      ? { maxLineChars: num('--max-line', opts.maxLine, { int: true, min: 256 }) }
+      ? { maxLineChars: boundedNumber('--max-line', opts.maxLine, { int: true, min: 256 }) }
       : {}),
   });
   if (report.redacted) report.redacted.file = opts.redact!;
@@ -240,13 +226,13 @@ export async function privacyKanonCommand(
   const checkL = opts.l !== undefined;
   const checkT = opts.t !== undefined;
   const result = kAnonymity(table, qis, {
-    k: num('--k', opts.k, { int: true, min: 1 }) ?? 2,
+    k: boundedNumber('--k', opts.k, { int: true, min: 1 }) ?? 2,
     ...(opts.sensitive ? { sensitive: opts.sensitive } : {}),
-    ...(checkL ? { l: num('--l', opts.l, { int: true, min: 1 }) } : {}),
-    ...(checkT ? { t: num('--t', opts.t, { min: 0, max: 1 }) } : {}),
+    ...(checkL ? { l: boundedNumber('--l', opts.l, { int: true, min: 1 }) } : {}),
+    ...(checkT ? { t: boundedNumber('--t', opts.t, { min: 0, max: 1 }) } : {}),
     ...(opts.tDistance ? { tDistance: opts.tDistance } : {}),
     ...(opts.riskThreshold !== undefined
-      ? { riskThreshold: num('--risk-threshold', opts.riskThreshold, { min: 0, max: 1 }) }
+      ? { riskThreshold: boundedNumber('--risk-threshold', opts.riskThreshold, { min: 0, max: 1 }) }
       : {}),
   });
   if ((checkL || checkT) && !opts.sensitive) throw new UsageError('--l and --t need --sensitive COLUMN');
@@ -424,11 +410,11 @@ export async function privacyMembershipCommand(opts: MembershipCommandOptions, i
   const metrics = membershipMetrics(members, nonMembers, {
     higherIsMember: model ? false : opts.higherIsMember,
     ...(opts.bootstrap !== undefined
-      ? { bootstrap: num('--bootstrap', opts.bootstrap, { int: true, min: 0, max: 100000 }) }
+      ? { bootstrap: boundedNumber('--bootstrap', opts.bootstrap, { int: true, min: 0, max: 100000 }) }
       : {}),
-    ...(opts.seed !== undefined ? { seed: num('--seed', opts.seed, { int: true, min: 0 }) } : {}),
+    ...(opts.seed !== undefined ? { seed: boundedNumber('--seed', opts.seed, { int: true, min: 0 }) } : {}),
   });
-  const minAuc = num('--min-auc', opts.minAuc, { min: 0.5, max: 1 }) ?? 0.6;
+  const minAuc = boundedNumber('--min-auc', opts.minAuc, { min: 0.5, max: 1 }) ?? 0.6;
   const verdict = leakageVerdict(metrics, { minAuc });
   const findings: Finding[] = verdict.leaking
     ? [

@@ -16,24 +16,19 @@ import { recordEvent } from '../../provenance/tlog/log.js';
 import type { RegisterCommand } from './index.js';
 import { registerVerify } from './verify.js';
 import { collect } from '../options.js';
+import { omsModelOptions, type OmsModelOptions } from './oms-options.js';
 
-export interface SignCommandOptions {
-  signature?: string;
-  ignorePaths: string[];
-  ignoreGitPaths: boolean;
+export interface SignCommandOptions extends OmsModelOptions {
   allowSymlinks: boolean;
-  allowEmpty: boolean;
   hashType: OmsHashType;
   serialization: 'files' | 'shards';
   shardSize?: string;
-  format: 'text' | 'json';
   /** Transparency log directory to record the signing event in (`bulwark log init DIR` first). */
   log?: string;
   // key / certificate
   privateKey?: string;
   passwordEnv?: string;
   signingCertificate?: string;
-  certificateChain: string[];
   // sigstore
   identityToken?: string;
   fulcioUrl?: string;
@@ -238,20 +233,15 @@ function addCommon(cmd: Command): Command {
 
 function toOptions(o: Record<string, unknown>): SignCommandOptions {
   return {
-    signature: o.signature as string | undefined,
-    ignorePaths: (o.ignorePaths as string[]) ?? [],
-    ignoreGitPaths: o.ignoreGitPaths !== false,
+    ...omsModelOptions(o),
     allowSymlinks: o.allowSymlinks === true,
-    allowEmpty: o.allowEmpty === true,
     hashType: (o.hashType as OmsHashType) ?? 'sha256',
     serialization: (o.serialization as 'files' | 'shards') ?? 'files',
     shardSize: o.shardSize as string | undefined,
-    format: (o.format as 'text' | 'json') ?? 'text',
     log: o.log as string | undefined,
     privateKey: o.privateKey as string | undefined,
     passwordEnv: o.passwordEnv as string | undefined,
     signingCertificate: o.signingCertificate as string | undefined,
-    certificateChain: (o.certificateChain as string[]) ?? [],
     identityToken: o.identityToken as string | undefined,
     fulcioUrl: o.fulcioUrl as string | undefined,
     rekorUrl: o.rekorUrl as string | undefined,

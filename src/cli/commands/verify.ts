@@ -17,16 +17,11 @@ import { ExitCode } from '../exit-codes.js';
 import { writeStream, type CliIo } from '../io.js';
 import type { RegisterCommand } from './index.js';
 import { collect } from '../options.js';
+import { omsModelOptions, type OmsModelOptions } from './oms-options.js';
 
-export interface VerifyCommandOptions {
-  signature?: string;
-  ignorePaths: string[];
-  ignoreGitPaths: boolean;
+export interface VerifyCommandOptions extends OmsModelOptions {
   ignoreUnsignedFiles: boolean;
-  allowEmpty: boolean;
-  format: 'text' | 'json';
   publicKey?: string;
-  certificateChain: string[];
   identity?: string;
   identityRegex?: string;
   identityProvider?: string;
@@ -276,14 +271,9 @@ function addCommon(cmd: Command): Command {
 
 function toOptions(o: Record<string, unknown>): VerifyCommandOptions {
   return {
-    signature: o.signature as string | undefined,
-    ignorePaths: (o.ignorePaths as string[]) ?? [],
-    ignoreGitPaths: o.ignoreGitPaths !== false,
+    ...omsModelOptions(o),
     ignoreUnsignedFiles: o.ignoreUnsignedFiles === true,
-    allowEmpty: o.allowEmpty === true,
-    format: (o.format as 'text' | 'json') ?? 'text',
     publicKey: o.publicKey as string | undefined,
-    certificateChain: (o.certificateChain as string[]) ?? [],
     identity: o.identity as string | undefined,
     identityRegex: o.identityRegex as string | undefined,
     identityProvider: o.identityProvider as string | undefined,
