@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import zlib from 'node:zlib';
 
 import fc from 'fast-check';
@@ -135,6 +137,13 @@ for fmt in (tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT):
     ['bzip2', pyc('bz2.compress(d)')],
     ['xz', pyc('lzma.compress(d)')],
     ['lzma', pyc('lzma.compress(d, format=lzma.FORMAT_ALONE)')],
+    // LZ4: python-lz4 fixtures (linked blocks with checksums; the legacy format), committed under fixtures/.
+    ...['linked_blocks.pkl.lz4', 'independent_blocks.pkl.lz4', 'legacy.pkl.lz4'].map(
+      (f): [CompressionKind, Buffer] => [
+        'lz4',
+        readFileSync(path.resolve(__dirname, '../../fixtures/formats/lz4', f)),
+      ],
+    ),
   ];
 });
 

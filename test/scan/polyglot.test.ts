@@ -31,8 +31,8 @@ describe('polyglots: every interpretation of the same bytes is analysed', () => 
   });
 });
 
-describe('compression Bulwark cannot decode', () => {
-  it('an LZ4 frame (joblib compress="lz4") is inconclusive, never clean', async () => {
+describe('compressed data that cannot be decoded', () => {
+  it('a truncated LZ4 frame (no end mark) is inconclusive, never clean', async () => {
     const lz4 = Uint8Array.from([
       0x04, 0x22, 0x4d, 0x18, 0x64, 0x40, 0xa7, 0x05, 0x00, 0x00, 0x80, 0x61, 0x62, 0x63, 0x64, 0x65,
     ]);

@@ -25,7 +25,9 @@
  * - zstd: 7-Zip (7z-wasm) with its output streamed through a counting device; the compressed input must fit in
  *   memory (at most {@link SEVEN_ZIP_MAX_INPUT} bytes, else LimitError).
  *
- * Anomalies reported on the returned source (`anomalies`): 'trailing-data', 'crc-mismatch', 'size-mismatch',
+ * - lz4: the frame decoder in ./lz4.ts (linked and independent blocks, checksums checked as anomalies).
+ *
+ * Anomalies reported on the returned source (`anomalies`): 'trailing-data', 'crc-mismatch', 'checksum-mismatch' (LZ4), 'size-mismatch',
  * 'truncated-trailer', 'xz-unindexed' (no intact xz footer/index: the data was decoded as one stream).
  */
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -39,10 +41,11 @@ import { BulwarkError, LimitError, ParseError, errorMessage } from '../../core/e
 import type { Limits } from '../../core/limits.js';
 import { BufferSource, FileSource, type ByteSource } from '../source.js';
 import type { Budget } from '../types.js';
+import { decodeLz4, isLz4Frame } from './lz4.js';
 
 const require = createRequire(import.meta.url);
 
-export type CompressionKind = 'gzip' | 'zlib' | 'zfile' | 'bzip2' | 'xz' | 'lzma' | 'zstd';
+export type CompressionKind = 'gzip' | 'zlib' | 'zfile' | 'bzip2' | 'xz' | 'lzma' | 'zstd' | 'lz4';
 
 export interface DecodeContext {
   limits: Limits;
@@ -285,6 +288,7 @@ export function sniffCompression(head: Uint8Array): CompressionKind | null {
     return 'bzip2';
   }
   if (startsWith(head, XZ_MAGIC)) return 'xz';
+  if (isLz4Frame(head)) return 'lz4';
   if (startsWith(head, [0x28, 0xb5, 0x2f, 0xfd])) return 'zstd';
   if (head.length >= 8 && (head[0] & 0xf0) === 0x50 && startsWith(head, [0x2a, 0x4d, 0x18], 1)) return 'zstd'; // skippable frame
   if (zfileDataOffset(head) >= 0) return 'zfile';
@@ -388,6 +392,9 @@ export async function decodeIntoSink(
       break;
     case 'lzma':
       await decodeLzmaAlone(src, offset, end, sink, ctx, anomalies);
+      break;
+    case 'lz4':
+      await decodeLz4(src, offset, end, sink, anomalies);
       break;
     case 'lzma-zip':
       await decodeLzmaZip(src, offset, end, sink, ctx, opts.uncompressedSize);

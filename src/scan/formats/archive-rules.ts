@@ -85,7 +85,7 @@ export const ARC_STRUCTURE_ANOMALY = defineRule({
   family: FAMILY,
   title: 'Archive structure disagrees with itself',
   description:
-    'The local header and central directory disagree (names, sizes), a CRC is wrong, flag bits claim encryption that is not there, or members exist only in local headers. PyTorch and other loaders ignore these fields while strict parsers reject the file — the parser differential behind CVE-2025-1944, CVE-2025-1945 and CVE-2025-10156. Bulwark reads the members the way the loaders do and reports the disagreement.',
+    'The local header and central directory disagree (names, sizes), a CRC is wrong, flag bits claim encryption that is not there, or members exist only in local headers; or a compressed stream (gzip, zlib, LZ4, xz, …) has a wrong checksum, a declared size that differs from its content, or data after its end. PyTorch and other loaders ignore some of these fields while strict parsers reject the file — the parser differential behind CVE-2025-1944, CVE-2025-1945 and CVE-2025-10156. Bulwark reads the data the way the loaders do and reports the disagreement.',
   severity: 'medium',
   impact: 'suspicious',
   confidence: 'high',
