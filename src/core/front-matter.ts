@@ -1,4 +1,4 @@
-import { parseDocument } from 'yaml';
+import { parseDocument, type Document } from 'yaml';
 
 /**
  * Markdown documents with YAML front matter (Hugging Face model and dataset cards): splitting, safe YAML parsing,
@@ -7,7 +7,8 @@ import { parseDocument } from 'yaml';
 
 /** Largest YAML front matter parsed. */
 export const MAX_FRONT_MATTER_BYTES = 256 * 1024;
-const MAX_ALIASES = 100;
+/** Most alias expansions accepted when a front matter document is turned into values. */
+export const MAX_FRONT_MATTER_ALIASES = 100;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -17,19 +18,33 @@ function clip(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
-/** The YAML front matter and the body, or undefined when the text has none. */
-export function splitFrontMatter(text: string): { yaml: string; body: string; closed: boolean } | undefined {
+/**
+ * The YAML front matter, the body and the offset where it starts (after the closing `---` or `...` line; LF or CRLF
+ * line ends), or undefined when the text has none. Unclosed front matter runs to the end and leaves no body.
+ */
+export function splitFrontMatter(
+  text: string,
+): { yaml: string; body: string; bodyStart: number; closed: boolean } | undefined {
   const m = /^---[ \t]*\r?\n/.exec(text);
   if (!m) return undefined;
   const re = /^(---|\.\.\.)[ \t]*\r?$/gm;
   re.lastIndex = m[0].length;
   const close = re.exec(text);
-  if (!close) return { yaml: text.slice(m[0].length), body: '', closed: false };
-  return {
-    yaml: text.slice(m[0].length, close.index),
-    body: text.slice(close.index + close[0].length),
-    closed: true,
-  };
+  if (!close) return { yaml: text.slice(m[0].length), body: '', bodyStart: text.length, closed: false };
+  const bodyStart = close.index + close[0].length;
+  return { yaml: text.slice(m[0].length, close.index), body: text.slice(bodyStart), bodyStart, closed: true };
+}
+
+/** Parses YAML text as a document with the core schema only: no custom tags, no merge keys, no exceptions. */
+export function parseCoreYaml(yaml: string): Document.Parsed {
+  return parseDocument(yaml, {
+    schema: 'core',
+    customTags: [],
+    merge: false,
+    uniqueKeys: false,
+    prettyErrors: false,
+    strict: false,
+  });
 }
 
 /** Parses front matter safely: core schema, no custom tags or merge keys, bounded size and aliases. */
@@ -39,14 +54,7 @@ export function parseFrontMatterYaml(yaml: string): { meta?: Record<string, unkn
     return { error: `front matter is ${bytes} bytes, over the ${MAX_FRONT_MATTER_BYTES}-byte limit` };
   let doc;
   try {
-    doc = parseDocument(yaml, {
-      schema: 'core',
-      customTags: [],
-      merge: false,
-      uniqueKeys: false,
-      prettyErrors: false,
-      strict: false,
-    });
+    doc = parseCoreYaml(yaml);
   } catch (err) {
     return { error: `front matter is not valid YAML (${clip((err as Error).message.split('\n')[0], 200)})` };
   }
@@ -60,7 +68,7 @@ export function parseFrontMatterYaml(yaml: string): { meta?: Record<string, unkn
     };
   let meta: unknown;
   try {
-    meta = doc.toJS({ maxAliasCount: MAX_ALIASES });
+    meta = doc.toJS({ maxAliasCount: MAX_FRONT_MATTER_ALIASES });
   } catch (err) {
     return { error: `front matter could not be read (${clip((err as Error).message, 200)})` };
   }

@@ -33,6 +33,8 @@ describe('HTTP target against a loopback model server', () => {
   const seen: Seen[] = [];
   /** Queue of forced answers for the next requests: status (+ Retry-After) or a delay. */
   const script: { status?: number; retryAfter?: string; delayMs?: number }[] = [];
+  /** Requests being answered right now, and the most at once since the last reset. */
+  const load = { inflight: 0, max: 0, delayAll: 0 };
 
   beforeAll(async () => {
     ort = (await loadOnnxTarget(path.join(FIX, 'digits-mlp.onnx'), { differentiable: false })) as OnnxTarget;
@@ -49,6 +51,9 @@ describe('HTTP target against a loopback model server', () => {
             return;
           }
           seen.push({ headers: req.headers, body, at: performance.now() });
+          load.max = Math.max(load.max, ++load.inflight);
+          res.on('close', () => load.inflight--);
+          if (load.delayAll) await new Promise((r) => setTimeout(r, load.delayAll));
           const step = script.shift();
           if (step?.delayMs) await new Promise((r) => setTimeout(r, step.delayMs));
           if (step?.status) {
@@ -171,6 +176,48 @@ describe('HTTP target against a loopback model server', () => {
     script.push({ delayMs: 400 });
     const ok = await t.predict!({ data: images.subarray(0, 64), n: 1 });
     expect(ok).toHaveLength(10);
+  });
+
+  it('sends chunks concurrently up to `concurrency`, with the same scores, and stops at the first failure', async () => {
+    const want = await ort.runUncounted(images, 40);
+    load.delayAll = 40;
+    try {
+      for (const concurrency of [1, 4]) {
+        const t = createHttpTarget(cfg({ batchSize: 4, concurrency }));
+        seen.length = 0;
+        load.max = 0;
+        const s = await t.predict!({ data: images, n: 40 });
+        expect(Math.max(...s.map((v, i) => Math.abs(v - want[i])))).toBeLessThan(1e-6);
+        expect(seen).toHaveLength(10);
+        expect(t.queries).toBe(40);
+        expect(load.max).toBe(concurrency);
+      }
+      // A client error (no retry) in the third request: nothing new starts after it, and it is the error thrown.
+      const t = createHttpTarget(cfg({ batchSize: 4, concurrency: 2 }));
+      seen.length = 0;
+      script.push({}, {}, { status: 404 });
+      await expect(t.predict!({ data: images, n: 40 })).rejects.toThrow(/HTTP 404/);
+      expect(seen.length).toBeLessThanOrEqual(4);
+      script.length = 0;
+    } finally {
+      load.delayAll = 0;
+    }
+    expect(() => createHttpTarget(cfg({ concurrency: 0 }))).toThrow(
+      /concurrency must be an integer from 1 to 64/,
+    );
+    expect(() => createHttpTarget(cfg({ concurrency: 65 }))).toThrow(/concurrency/);
+  });
+
+  it('respects the rate limit across concurrent requests', async () => {
+    const t = createHttpTarget(
+      cfg({ batchSize: 1, concurrency: 8, rateLimit: { requestsPerSecond: 20, burst: 1 } }),
+    );
+    seen.length = 0;
+    await t.predict!({ data: images.subarray(0, 64 * 11), n: 11 });
+    expect(seen).toHaveLength(11);
+    const rate = 10 / ((seen[10].at - seen[0].at) / 1000);
+    expect(rate).toBeLessThanOrEqual(21);
+    expect(rate).toBeGreaterThan(8);
   });
 
   it('respects the rate limit (requests per second measured server-side)', async () => {

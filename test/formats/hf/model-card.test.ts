@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../src/core/finding.js';
 import { makeFinding, type FindingInit, type RuleMeta } from '../../../src/core/rules.js';
 import { scanBytes } from '../../../src/scan/engine.js';
-import { modelCardScanner, splitFrontMatter } from '../../../src/scan/formats/hf/model-card-scanner.js';
+import { splitFrontMatter } from '../../../src/core/front-matter.js';
+import { modelCardScanner } from '../../../src/scan/formats/hf/model-card-scanner.js';
 import { BufferSource } from '../../../src/scan/source.js';
 import type { ScanContext } from '../../../src/scan/types.js';
 
@@ -72,6 +73,17 @@ describe('model card sniffing', () => {
     expect(fm).toMatchObject({ yaml: 'a: 1\n', closed: true });
     expect(splitFrontMatter('---\na: 1\n')?.closed).toBe(false);
     expect(splitFrontMatter('# no front matter')).toBeUndefined();
+    const crlf = splitFrontMatter('---\r\na: 1\r\n---\r\nbody\r\n');
+    expect(crlf).toMatchObject({ yaml: 'a: 1\r\n', closed: true, body: '\nbody\r\n' });
+    expect(crlf?.bodyStart).toBe('---\r\na: 1\r\n---\r'.length);
+  });
+
+  it('reads a card written with CRLF line ends like one with LF', async () => {
+    const lf = await scanBytes(enc(CARD), 'README.md');
+    const crlf = await scanBytes(enc(CARD.replace(/\n/g, '\r\n')), 'README.md');
+    expect(crlf.formats).toEqual(['model-card']);
+    expect(ids(crlf)).toEqual(ids(lf));
+    expect(crlf.findings[0].evidence).toEqual(lf.findings[0].evidence);
   });
 });
 

@@ -35,6 +35,11 @@ export interface HttpTargetConfig {
   batchSize?: number;
   /** Send one row per request as `{{input}}` (no batch array). */
   single?: boolean;
+  /**
+   * Requests in flight at once when a batch spans several requests (default 1; at most 64). The rate limit, when
+   * set, still bounds requests per second across all of them.
+   */
+  concurrency?: number;
   /** Send each row nested to `inputShape` instead of flat. */
   shaped?: boolean;
   rateLimit?: { requestsPerSecond: number; burst?: number };
@@ -178,6 +183,7 @@ export class HttpTarget implements ModelTarget {
   private readonly path: PathSegment[];
   private readonly bucket?: TokenBucket;
   private readonly chunk: number;
+  private readonly concurrency: number;
   private readonly authValue?: string;
   private readonly doFetch: typeof fetch;
   private readonly vars: Record<string, unknown>;
@@ -224,6 +230,10 @@ export class HttpTarget implements ModelTarget {
       this.bucket = new TokenBucket(rps, burst);
     }
     this.chunk = cfg.single ? 1 : Math.max(1, Math.floor(cfg.batchSize ?? 32));
+    const conc = cfg.concurrency ?? 1;
+    if (!Number.isInteger(conc) || conc < 1 || conc > 64)
+      throw new ConfigError(`${this.name}: concurrency must be an integer from 1 to 64, got ${String(conc)}`);
+    this.concurrency = conc;
     if (cfg.auth) {
       const v = process.env[cfg.auth.env];
       if (!v)
@@ -357,17 +367,35 @@ export class HttpTarget implements ModelTarget {
     return v;
   }
 
+  /**
+   * Sends the batch in chunks of `batchSize` rows, up to `concurrency` requests at a time; `each` sees every chunk's
+   * values (in any order; `start` says where they go). The first failure stops new requests and is thrown once the
+   * requests in flight have settled.
+   */
   private async run(x: Batch, each: (value: unknown[], start: number, rows: number) => void): Promise<void> {
     const size = checkBatch(this, x);
-    for (let start = 0; start < x.n; start += this.chunk) {
-      const rows = Math.min(this.chunk, x.n - start);
-      const body = JSON.stringify(
-        render(this.template, this.rowsValue(x, start, rows, size), rows, this.vars),
-      );
-      const values = this.extract(await this.request(body), rows);
-      each(values, start, rows);
-      this.counter.add(rows);
-    }
+    const starts: number[] = [];
+    for (let start = 0; start < x.n; start += this.chunk) starts.push(start);
+    let next = 0;
+    let failure: { err: unknown } | undefined;
+    const worker = async (): Promise<void> => {
+      while (failure === undefined && next < starts.length) {
+        const start = starts[next++];
+        const rows = Math.min(this.chunk, x.n - start);
+        try {
+          const body = JSON.stringify(
+            render(this.template, this.rowsValue(x, start, rows, size), rows, this.vars),
+          );
+          const values = this.extract(await this.request(body), rows);
+          each(values, start, rows);
+          this.counter.add(rows);
+        } catch (err) {
+          failure ??= { err };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, starts.length) }, worker));
+    if (failure) throw failure.err;
   }
 
   private async scores(x: Batch): Promise<Float32Array> {

@@ -4,7 +4,12 @@
  * instructions that users act on (pipe-to-shell, installs from arbitrary URLs, executable or raw-IP links,
  * trust_remote_code) are flagged.
  */
-import { parseDocument } from 'yaml';
+import {
+  MAX_FRONT_MATTER_ALIASES,
+  MAX_FRONT_MATTER_BYTES,
+  parseCoreYaml,
+  splitFrontMatter,
+} from '../../../core/front-matter.js';
 import { GEN_LIMIT } from '../../rules.js';
 import type { ByteSource } from '../../source.js';
 import type { FormatScanner, ScanContext, SniffInput } from '../../types.js';
@@ -29,28 +34,9 @@ import {
 
 /** Largest card analysed. */
 export const MAX_CARD_BYTES = 4 * 1024 * 1024;
-/** Largest front matter parsed. */
-export const MAX_FRONT_MATTER_BYTES = 256 * 1024;
-const MAX_ALIASES = 100;
 
 const CARD_KEYS =
   /^(license|license_name|license_link|tags|library_name|base_model|base_model_relation|datasets|pipeline_tag|model-index|language|languages|metrics|widget|inference|thumbnail|model_name|co2_eq_emissions|extra_gated_\w+|new_version|quantized_by|model_creator|model_type|duplicated_from|arxiv|papers|task_categories|annotations_creators|size_categories)\s*:/m;
-
-/** The YAML front matter and where the body starts, or undefined when the text has none. */
-export function splitFrontMatter(
-  text: string,
-): { yaml: string; bodyStart: number; bodyLine: number; closed: boolean } | undefined {
-  const m = /^---[ \t]*\r?\n/.exec(text);
-  if (!m) return undefined;
-  const re = /^(---|\.\.\.)[ \t]*$/gm;
-  re.lastIndex = m[0].length;
-  const close = re.exec(text);
-  if (!close) return { yaml: text.slice(m[0].length), bodyStart: text.length, bodyLine: 0, closed: false };
-  const yaml = text.slice(m[0].length, close.index);
-  const after = close.index + close[0].length;
-  const bodyLine = text.slice(0, after).split('\n').length + 1;
-  return { yaml, bodyStart: after, bodyLine, closed: true };
-}
 
 function headText(head: Uint8Array): string | undefined {
   for (const c of head) if (c === 0) return undefined;
@@ -65,10 +51,9 @@ export const modelCardScanner: FormatScanner = {
   sniff(input: SniffInput): number {
     const text = headText(input.head);
     if (text === undefined) return 0;
-    const fm = /^---[ \t]*\r?\n/.exec(text);
+    const fm = splitFrontMatter(text);
     if (fm) {
-      const close = /^(---|\.\.\.)[ \t]*$/m.exec(text.slice(fm[0].length));
-      const yaml = close ? text.slice(fm[0].length, fm[0].length + close.index) : text.slice(fm[0].length);
+      const { yaml } = fm;
       // Strong evidence (a card's metadata block): above the Jinja template scanner, which claims any text with
       // "{{" — cards often show chat templates.
       return CARD_KEYS.test(yaml) ? 26 : 0;
@@ -132,14 +117,7 @@ function parseFrontMatter(yaml: string, closed: boolean, ctx: ScanContext): { me
     });
   let doc;
   try {
-    doc = parseDocument(yaml, {
-      schema: 'core',
-      customTags: [],
-      merge: false,
-      uniqueKeys: false,
-      prettyErrors: false,
-      strict: false,
-    });
+    doc = parseCoreYaml(yaml);
   } catch (err) {
     ctx.report(CARD_BAD_FRONT_MATTER, {
       message: `model card front matter is not valid YAML: ${(err as Error).message}`,
@@ -154,7 +132,7 @@ function parseFrontMatter(yaml: string, closed: boolean, ctx: ScanContext): { me
     return { meta: undefined, ok: false };
   }
   try {
-    return { meta: doc.toJS({ maxAliasCount: MAX_ALIASES }), ok: true };
+    return { meta: doc.toJS({ maxAliasCount: MAX_FRONT_MATTER_ALIASES }), ok: true };
   } catch (err) {
     ctx.report(CARD_BAD_FRONT_MATTER, {
       message: `model card front matter could not be read: ${clip((err as Error).message, 200)}`,
