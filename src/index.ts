@@ -262,6 +262,12 @@ export {
   type KAnonResult,
 } from './trust/privacy/kanon.js';
 export {
+  searchKAnonymity,
+  type KAnonSearchOptions,
+  type KAnonSearchResult,
+  type LatticeNode,
+} from './trust/privacy/kanon-search.js';
+export {
   membershipMetrics,
   leakageVerdict,
   rocAuc,

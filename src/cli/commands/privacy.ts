@@ -12,6 +12,11 @@ import {
   type KAnonResult,
   type QuasiIdentifier,
 } from '../../trust/privacy/kanon.js';
+import {
+  searchKAnonymity,
+  type KAnonSearchResult,
+  type LatticeNode,
+} from '../../trust/privacy/kanon-search.js';
 import { leakageVerdict, membershipMetrics, type MembershipMetrics } from '../../trust/privacy/membership.js';
 import { modelLosses } from '../../trust/privacy/model-scores.js';
 import { REDACT_MODES, type RedactMode } from '../../trust/privacy/pii.js';
@@ -54,6 +59,8 @@ export interface KanonCommandOptions extends CommonOptions {
   riskThreshold?: string;
   delimiter?: string;
   hierarchyDelimiter?: string;
+  suppressionLimit?: string;
+  search?: boolean;
 }
 
 export interface MembershipCommandOptions extends CommonOptions {
@@ -225,8 +232,14 @@ export async function privacyKanonCommand(
   });
   const checkL = opts.l !== undefined;
   const checkT = opts.t !== undefined;
+  const k = boundedNumber('--k', opts.k, { int: true, min: 1 }) ?? 2;
+  const suppressionLimit =
+    boundedNumber('--suppression-limit', opts.suppressionLimit, { min: 0, max: 1 }) ?? 0;
+  if (opts.search && !qis.some((q) => q.hierarchy))
+    throw new UsageError('--search needs at least one --qi COLUMN=HIERARCHY.csv to generalise');
   const result = kAnonymity(table, qis, {
-    k: boundedNumber('--k', opts.k, { int: true, min: 1 }) ?? 2,
+    k,
+    suppressionLimit,
     ...(opts.sensitive ? { sensitive: opts.sensitive } : {}),
     ...(checkL ? { l: boundedNumber('--l', opts.l, { int: true, min: 1 }) } : {}),
     ...(checkT ? { t: boundedNumber('--t', opts.t, { min: 0, max: 1 }) } : {}),
@@ -236,12 +249,13 @@ export async function privacyKanonCommand(
       : {}),
   });
   if ((checkL || checkT) && !opts.sensitive) throw new UsageError('--l and --t need --sensitive COLUMN');
-  const findings = kanonFindings(data, result, { checkL, checkT });
+  const search = opts.search ? searchKAnonymity(table, qis, { k, suppressionLimit }) : undefined;
+  const findings = kanonFindings(data, result, { checkL, checkT }, search);
   await emit(
     io,
     opts,
-    { command: 'privacy kanon', file: data, ...result, findings },
-    kanonText(data, result, findings),
+    { command: 'privacy kanon', file: data, ...result, ...(search ? { search } : {}), findings },
+    kanonText(data, result, findings, search),
   );
   return exitFor(findings, opts.failOn);
 }
@@ -250,17 +264,27 @@ export function kanonFindings(
   file: string,
   r: KAnonResult,
   check: { checkL: boolean; checkT: boolean },
+  search?: KAnonSearchResult,
 ): Finding[] {
   const out: Finding[] = [];
   const qi = r.quasiIdentifiers.map((q) => `${q.column}@${q.level}`).join(', ');
-  if (r.k < r.kTarget)
+  const suppression =
+    r.suppressionLimit > 0 ? ` (more than the ${pct(r.suppressionLimit)} that may be suppressed)` : '';
+  const advice = !search
+    ? ''
+    : search.best
+      ? `; generalising to {${search.best.levels.map((l, c) => `${search.quasiIdentifiers[c].column}@${l}`).join(', ')}} reaches k = ${r.kTarget}${search.best.suppressed ? ` with ${search.best.suppressed} records suppressed` : ''}`
+      : `; no generalisation in the hierarchies reaches k = ${r.kTarget}${r.suppressionLimit > 0 ? ` within the suppression limit` : ''}`;
+  if (!r.satisfied)
     out.push(
       makeFinding(PRIV_KANON, {
-        message: `k = ${r.k} < ${r.kTarget} on {${qi}}: ${r.violatingClasses} of ${r.classes} classes (${r.violatingRecords} records) are too small, ${r.singletons} singletons; highest prosecutor risk ${r.risk.highest.toFixed(3)}`,
+        message: `k = ${r.k} < ${r.kTarget} on {${qi}}: ${r.violatingClasses} of ${r.classes} classes (${r.violatingRecords} records) are too small${suppression}, ${r.singletons} singletons; highest prosecutor risk ${r.risk.highest.toFixed(3)}${advice}`,
         location: { file },
         evidence: {
           k: r.k,
           kTarget: r.kTarget,
+          suppressionLimit: r.suppressionLimit,
+          ...(search ? { recommendation: search.best } : {}),
           classes: r.classes,
           singletons: r.singletons,
           violatingClasses: r.violatingClasses,
@@ -302,7 +326,12 @@ export function kanonFindings(
   return out;
 }
 
-export function kanonText(file: string, r: KAnonResult, findings: Finding[]): string {
+export function kanonText(
+  file: string,
+  r: KAnonResult,
+  findings: Finding[],
+  search?: KAnonSearchResult,
+): string {
   const lines = [
     `k-anonymity of ${file}: ${r.rows} records, quasi-identifiers ${r.quasiIdentifiers.map((q) => `${q.column}@${q.level}`).join(', ')}`,
     '',
@@ -310,6 +339,11 @@ export function kanonText(file: string, r: KAnonResult, findings: Finding[]): st
     `  k (smallest class)   ${r.k}   (target ${r.kTarget})`,
     `  singletons           ${r.singletons}`,
     `  classes below k      ${r.violatingClasses} (${r.violatingRecords} records)`,
+    ...(r.suppressionLimit > 0
+      ? [
+          `  suppression          limit ${pct(r.suppressionLimit)}: ${r.satisfied ? `k = ${r.kAfterSuppression} after suppressing ${r.violatingRecords} records` : 'not enough'}`,
+        ]
+      : []),
     `  prosecutor risk      highest ${r.risk.highest.toFixed(4)}, average ${r.risk.average.toFixed(4)}, records at risk (> ${r.risk.threshold}) ${r.risk.recordsAtRisk} (${pct(r.risk.shareAtRisk)})`,
   ];
   if (r.sensitive) {
@@ -325,6 +359,19 @@ export function kanonText(file: string, r: KAnonResult, findings: Finding[]): st
       `Smallest classes below k (${Math.min(10, r.violations.length)} of ${r.violatingClasses}):`,
     );
     for (const v of r.violations.slice(0, 10)) lines.push(`  size ${v.size}: ${v.values.join(' | ')}`);
+  }
+  if (search) {
+    const name = (n: LatticeNode) =>
+      n.levels.map((l, c) => `${search.quasiIdentifiers[c].column}@${l}`).join(', ');
+    lines.push(
+      '',
+      `Generalisation search (k = ${search.kTarget}, suppression up to ${pct(search.suppressionLimit)}): ${search.nodes} nodes, ${search.satisfying} reach k`,
+    );
+    if (!search.best) lines.push('  none: no combination of hierarchy levels reaches k');
+    for (const n of search.minimal.slice(0, 10))
+      lines.push(
+        `  ${n === search.best ? 'best ' : '     '} {${name(n)}}  loss ${n.loss.toFixed(3)}, ${n.classes} classes, ${n.suppressed} records suppressed, then k = ${n.kAfterSuppression}`,
+      );
   }
   lines.push('', ...findingLines(findings));
   return `${lines.join('\n')}\n`;
@@ -543,6 +590,14 @@ export const registerPrivacy: RegisterCommand = (program, ctx) => {
     .option('--risk-threshold <x>', 'record risk above X counts as at risk (default 0.2)')
     .option('--delimiter <char>', 'CSV delimiter of the table (default: sniffed)')
     .option('--hierarchy-delimiter <char>', 'delimiter of the hierarchy files (default ;)')
+    .option(
+      '--suppression-limit <share>',
+      'share of records that may be suppressed, 0–1: k holds when the records in too-small classes are at most this share (default 0)',
+    )
+    .option(
+      '--search',
+      'search the hierarchies for the generalisation levels that reach k with the least information loss',
+    )
     .action(async (data: string, opts: KanonCommandOptions) => {
       ctx.setExit(await privacyKanonCommand(data, opts, ctx.io));
     });

@@ -6,6 +6,7 @@ export * from './pii.js';
 export * from './pii-eval.js';
 export * from './scan.js';
 export * from './kanon.js';
+export * from './kanon-search.js';
 export * from './membership.js';
 export * from './rules.js';
 export * from './model-scores.js';

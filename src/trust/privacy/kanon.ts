@@ -69,6 +69,11 @@ export interface KAnonOptions {
   riskThreshold?: number;
   /** Violating classes listed in the result (smallest first; default 100). */
   maxListed?: number;
+  /**
+   * Share of records that may be suppressed (removed before release), 0–1 (default 0): k-anonymity holds when the
+   * records in classes smaller than k are at most this share.
+   */
+  suppressionLimit?: number;
 }
 
 export interface ClassInfo {
@@ -90,6 +95,11 @@ export interface KAnonResult {
   /** Classes smaller than the target k, and the records in them. */
   violatingClasses: number;
   violatingRecords: number;
+  /** Share of records that may be suppressed, and whether k holds once the violating records are suppressed. */
+  suppressionLimit: number;
+  satisfied: boolean;
+  /** Smallest class left after suppressing the violating ones (0 when every record would go). */
+  kAfterSuppression: number;
   /** Up to maxListed violating classes, smallest first. */
   violations: ClassInfo[];
   /** Class size → number of classes, for sizes 1…10 and "more". */
@@ -150,6 +160,9 @@ export function kAnonymity(
   const tTarget = opts.t ?? 0.2;
   const threshold = opts.riskThreshold ?? 0.2;
   const maxListed = opts.maxListed ?? 100;
+  const suppressionLimit = opts.suppressionLimit ?? 0;
+  if (!(suppressionLimit >= 0 && suppressionLimit <= 1))
+    throw new UsageError('--suppression-limit must be between 0 and 1');
   if (!Number.isInteger(kTarget) || kTarget < 1) throw new UsageError('--k must be a positive integer');
   if (!Number.isInteger(lTarget) || lTarget < 1) throw new UsageError('--l must be a positive integer');
   if (!(tTarget >= 0 && tTarget <= 1)) throw new UsageError('--t must be between 0 and 1');
@@ -212,6 +225,7 @@ export function kAnonymity(
   let violatingClasses = 0;
   let violatingRecords = 0;
   let recordsAtRisk = 0;
+  let kAfter = Infinity;
   const hist: Record<string, number> = {};
   const violators: ClassInfo[] = [];
   for (const cls of classes.values()) {
@@ -219,6 +233,7 @@ export function kAnonymity(
     if (cls.size === 1) singletons++;
     const bucket = cls.size > 10 ? '>10' : String(cls.size);
     hist[bucket] = (hist[bucket] ?? 0) + 1;
+    if (cls.size >= kTarget) kAfter = Math.min(kAfter, cls.size);
     if (cls.size < kTarget) {
       violatingClasses++;
       violatingRecords += cls.size;
@@ -241,6 +256,9 @@ export function kAnonymity(
     kTarget,
     violatingClasses,
     violatingRecords,
+    suppressionLimit,
+    satisfied: violatingRecords <= suppressionLimit * n,
+    kAfterSuppression: kAfter === Infinity ? 0 : kAfter,
     violations: violators.slice(0, maxListed),
     sizeHistogram: hist,
     risk: {
