@@ -137,29 +137,17 @@ function firstLine(child) {
   });
 }
 
-async function startUpstream(delay) {
-  const child = spawn(
-    process.execPath,
-    [fileURLToPath(import.meta.url), '--role=upstream', `--delay=${delay}`],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+/** Starts this script in another role (`upstream`, `bare`); resolves once it prints its port. */
+async function startRole(role, ...args) {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), `--role=${role}`, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const port = Number(await firstLine(child));
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
-async function startBare(upstreamUrl) {
-  const child = spawn(
-    process.execPath,
-    [fileURLToPath(import.meta.url), '--role=bare', `--upstream=${upstreamUrl}`],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const port = Number(await firstLine(child));
-  return { child, url: `http://127.0.0.1:${port}` };
-}
+const startUpstream = (delay) => startRole('upstream', `--delay=${delay}`);
+const startBare = (upstreamUrl) => startRole('bare', `--upstream=${upstreamUrl}`);
 
 /** CPU time (user + system, ms) a process has used: /proc on Linux, else null; `self` for this process. */
 function procCpuMs(pid) {
