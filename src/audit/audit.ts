@@ -127,7 +127,11 @@ async function scanCheck(
   return { check: done(c, t0), report };
 }
 
-async function signatureCheck(target: string, opts: AuditOptions): Promise<EvidenceCheck> {
+async function signatureCheck(
+  target: string,
+  opts: AuditOptions,
+  onDefaultManifest?: (m: ModelManifest) => void,
+): Promise<EvidenceCheck> {
   const t0 = Date.now();
   const sigPath = opts.signature ?? (await defaultSignaturePath(target));
   const present = await stat(sigPath).then(
@@ -210,7 +214,10 @@ async function signatureCheck(target: string, opts: AuditOptions): Promise<Evide
   }
   try {
     const verifier = verifierForBundle(bundle, trust);
-    const v = await verifyModel(target, bundle, verifier, { signaturePath: sigPath });
+    const v = await verifyModel(target, bundle, verifier, {
+      signaturePath: sigPath,
+      ...(onDefaultManifest ? { onDefaultManifest } : {}),
+    });
     c.status = 'pass';
     c.reason = `verified: ${v.resources} resource(s), signer ${v.signer.subject ?? v.signer.keyHint ?? v.signer.method}`;
     c.data = {
@@ -371,17 +378,21 @@ export async function audit(target: string, opts: AuditOptions = {}): Promise<Au
   const { check: sc, report } = await scanCheck(abs, opts);
   checks.push(sc);
 
-  opts.onCheck?.('hash');
-  let manifest: ModelManifest | undefined;
-  const sigPath = opts.signature ?? (await defaultSignaturePath(abs));
-  try {
-    manifest = await hashModel(abs, { ignorePaths: [sigPath] });
-  } catch {
-    // Unhashable (e.g. a symlink): the subject has no root digest; the signature check reports the details.
-  }
-
+  // The signature check runs first: when it verifies a model signed with the default hashing parameters, the
+  // manifest it computed is the subject's manifest, and the model is not hashed a second time.
   opts.onCheck?.('signature');
-  checks.push(await signatureCheck(abs, opts));
+  let manifest: ModelManifest | undefined;
+  checks.push(await signatureCheck(abs, opts, (m) => (manifest = m)));
+
+  opts.onCheck?.('hash');
+  const sigPath = opts.signature ?? (await defaultSignaturePath(abs));
+  if (!manifest) {
+    try {
+      manifest = await hashModel(abs, { ignorePaths: [sigPath] });
+    } catch {
+      // Unhashable (e.g. a symlink): the subject has no root digest; the signature check reports the details.
+    }
+  }
 
   let bom: unknown;
   if (opts.bom !== false) {

@@ -14,6 +14,7 @@ import type { EnvelopeVerifier, SignerIdentity, VerifiedEnvelope } from '../sign
 import { omsRootDigest, splitShardName } from './hash.js';
 import { hashModel } from './parallel.js';
 import {
+  DEFAULT_GIT_IGNORES,
   OMS_HASH_TYPES,
   type HashOptions,
   type ModelManifest,
@@ -39,6 +40,12 @@ export interface VerifyModelOptions {
   workers?: number;
   onProgress?: HashOptions['onProgress'];
   signal?: AbortSignal;
+  /**
+   * Receives the manifest the verifier computed, once every resource matched, when it was hashed exactly as
+   * `hashModel(model, { ignorePaths: [signaturePath] })` hashes with its defaults (files, SHA-256, no symlinks, git
+   * paths left out, nothing else ignored): a caller that needs that manifest too can skip hashing the model again.
+   */
+  onDefaultManifest?: (manifest: ModelManifest) => void;
 }
 
 /** The outcome of a successful verification. Failures throw `VerificationError`. */
@@ -336,11 +343,14 @@ export async function verifyModelStatement(
   }
   const single = st.isFile();
   const baseName = path.basename(root);
-  const ignorePaths = [
-    ...(opts.ignorePaths ?? []),
-    ...(single ? [] : effectiveSignedIgnores(exp.signedIgnores, [exp.modelName, baseName])),
-  ];
-  if (opts.signaturePath) ignorePaths.push(path.resolve(opts.signaturePath));
+  const signedIgnores = single ? [] : effectiveSignedIgnores(exp.signedIgnores, [exp.modelName, baseName]);
+  const ignorePaths = [...(opts.ignorePaths ?? []), ...signedIgnores];
+  const sigAbs = opts.signaturePath ? path.resolve(opts.signaturePath) : undefined;
+  if (sigAbs) ignorePaths.push(sigAbs);
+  // Ignores that leave out nothing the default hashing keeps: the signature itself, and the git paths.
+  const harmless = (p: string): boolean =>
+    (sigAbs !== undefined && path.resolve(root, p) === sigAbs) ||
+    (opts.ignoreGitPaths !== false && DEFAULT_GIT_IGNORES.includes(p));
 
   // Single-file models: model_signing names the resource ".", the spec and Go use the file's basename.
   const rename = (n: string): string => {
@@ -375,6 +385,17 @@ export async function verifyModelStatement(
   }
 
   compareManifests(expected, manifest.resources, exp.method);
+  if (
+    opts.onDefaultManifest &&
+    exp.method === 'files' &&
+    exp.hashType === 'sha256' &&
+    !exp.allowSymlinks &&
+    !opts.ignorePaths?.length &&
+    signedIgnores.every(harmless) &&
+    !opts.ignoreUnsignedFiles &&
+    opts.ignoreGitPaths !== false
+  )
+    opts.onDefaultManifest(manifest);
   const files = new Set(exp.resources.map((r) => fileOf(r.name, exp.method))).size;
   return {
     verified: true,
