@@ -558,7 +558,40 @@ async function main() {
 
 // ------------------------------------------------------------------------------------------------ raw-socket harness
 
-/** Minimal HTTP/1.1 response reader over one keep-alive socket: content-length bodies only. */
+/**
+ * Splits the bytes arriving on a keep-alive socket into HTTP/1.1 messages (content-length bodies only) and calls
+ * `onMessage(head)` once each message's body has arrived. A message without content-length has an empty body, or,
+ * with `requireLength`, destroys the socket.
+ */
+function onHttpMessages(sock, onMessage, requireLength = false) {
+  let buf = Buffer.alloc(0);
+  let need = -1; // body bytes still to consume for the current message
+  let head = '';
+  sock.on('data', (d) => {
+    buf = buf.length ? Buffer.concat([buf, d]) : d;
+    for (;;) {
+      if (need < 0) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        head = buf.subarray(0, end).toString('latin1');
+        const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+        if (!m && requireLength) {
+          sock.destroy(new Error('message without content-length'));
+          return;
+        }
+        need = m ? Number(m[1]) : 0;
+        buf = buf.subarray(end + 4);
+      }
+      if (buf.length < need) return;
+      buf = buf.subarray(need);
+      need = -1;
+      onMessage(head);
+    }
+  });
+  sock.on('error', () => {});
+}
+
+/** The upstream on raw sockets: answers every request with the same chat completion after `delay` ms. */
 function rawUpstream(body, delay) {
   const head = Buffer.from(
     `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: keep-alive\r\n\r\n`,
@@ -566,26 +599,10 @@ function rawUpstream(body, delay) {
   const resp = Buffer.concat([head, Buffer.from(body)]);
   return net.createServer((sock) => {
     sock.setNoDelay(true);
-    let buf = Buffer.alloc(0);
-    let need = -1; // body bytes still to consume for the current request
-    sock.on('data', (d) => {
-      buf = buf.length ? Buffer.concat([buf, d]) : d;
-      for (;;) {
-        if (need < 0) {
-          const end = buf.indexOf('\r\n\r\n');
-          if (end < 0) return;
-          const m = /\r\ncontent-length:\s*(\d+)/i.exec(buf.subarray(0, end).toString('latin1'));
-          need = m ? Number(m[1]) : 0;
-          buf = buf.subarray(end + 4);
-        }
-        if (buf.length < need) return;
-        buf = buf.subarray(need);
-        need = -1;
-        if (delay > 0) setTimeout(() => sock.writable && sock.write(resp), delay);
-        else sock.write(resp);
-      }
+    onHttpMessages(sock, () => {
+      if (delay > 0) setTimeout(() => sock.writable && sock.write(resp), delay);
+      else sock.write(resp);
     });
-    sock.on('error', () => {});
   });
 }
 
@@ -626,42 +643,22 @@ function rawLoad(url, rate, seconds, headers) {
     const s = net.connect({ host: u.hostname, port: Number(u.port), noDelay: true });
     all.add(s);
     s.cur = null;
-    let buf = Buffer.alloc(0);
-    let need = -1;
-    let code = 0;
-    let close = false;
-    s.on('data', (d) => {
-      buf = buf.length ? Buffer.concat([buf, d]) : d;
-      for (;;) {
-        if (need < 0) {
-          const end = buf.indexOf('\r\n\r\n');
-          if (end < 0) return;
-          const head = buf.subarray(0, end).toString('latin1');
-          code = Number(head.slice(9, 12));
-          const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-          if (!m) {
-            s.destroy(new Error('response without content-length'));
-            return;
-          }
-          close = /\r\nconnection:\s*close/i.test(head);
-          need = Number(m[1]);
-          buf = buf.subarray(end + 4);
-        }
-        if (buf.length < need) return;
-        buf = buf.subarray(need);
-        need = -1;
+    onHttpMessages(
+      s,
+      (head) => {
         const scheduled = s.cur;
         s.cur = null;
         const now = performance.now();
         lat.push(now - scheduled);
         fromSend.push(now - s.sentAt);
+        const code = Number(head.slice(9, 12));
         status[code] = (status[code] ?? 0) + 1;
         complete();
-        if (close) s.destroy();
+        if (/\r\nconnection:\s*close/i.test(head)) s.destroy();
         else release(s);
-      }
-    });
-    s.on('error', () => {});
+      },
+      true,
+    );
     s.on('close', () => {
       open--;
       all.delete(s);
