@@ -37,7 +37,7 @@ function blocksOf(frame: Buffer, headerLen: number, sums: boolean): Buffer[] {
 /** A frame (independent blocks, 4 MiB maximum, no checksums) around raw compressed blocks. */
 function frame(blocks: Uint8Array[]): Buffer {
   const desc = Buffer.from([0x60, 0x70]);
-  const hc = (xxh32(desc, 0) >>> 8) & 0xff;
+  const hc = (xxh32(desc) >>> 8) & 0xff;
   const parts: Buffer[] = [Buffer.from([0x04, 0x22, 0x4d, 0x18]), desc, Buffer.from([hc])];
   for (const b of blocks) {
     const len = Buffer.alloc(4);
@@ -62,9 +62,9 @@ function bombBlock(n: number): Uint8Array {
 
 describe('LZ4 frames', () => {
   it('xxHash32 matches the reference values', () => {
-    expect(xxh32(new Uint8Array(0), 0)).toBe(0x02cc5d05);
-    expect(xxh32(Buffer.from('abc'), 0)).toBe(0x32d153ff);
-    expect(xxh32(Buffer.from('Nobody inspects the spammish repetition'), 0)).toBe(0xe2293b2f);
+    expect(xxh32(new Uint8Array(0))).toBe(0x02cc5d05);
+    expect(xxh32(Buffer.from('abc'))).toBe(0x32d153ff);
+    expect(xxh32(Buffer.from('Nobody inspects the spammish repetition'))).toBe(0xe2293b2f);
   });
 
   it('sniffs frames by magic and version', () => {

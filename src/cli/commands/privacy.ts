@@ -260,6 +260,11 @@ export async function privacyKanonCommand(
   return exitFor(findings, opts.failOn);
 }
 
+/** `column@level, …` of a lattice node. */
+function nodeLabel(search: KAnonSearchResult, n: LatticeNode): string {
+  return n.levels.map((l, c) => `${search.quasiIdentifiers[c].column}@${l}`).join(', ');
+}
+
 export function kanonFindings(
   file: string,
   r: KAnonResult,
@@ -273,7 +278,7 @@ export function kanonFindings(
   const advice = !search
     ? ''
     : search.best
-      ? `; generalising to {${search.best.levels.map((l, c) => `${search.quasiIdentifiers[c].column}@${l}`).join(', ')}} reaches k = ${r.kTarget}${search.best.suppressed ? ` with ${search.best.suppressed} records suppressed` : ''}`
+      ? `; generalising to {${nodeLabel(search, search.best)}} reaches k = ${r.kTarget}${search.best.suppressed ? ` with ${search.best.suppressed} records suppressed` : ''}`
       : `; no generalisation in the hierarchies reaches k = ${r.kTarget}${r.suppressionLimit > 0 ? ` within the suppression limit` : ''}`;
   if (!r.satisfied)
     out.push(
@@ -361,8 +366,6 @@ export function kanonText(
     for (const v of r.violations.slice(0, 10)) lines.push(`  size ${v.size}: ${v.values.join(' | ')}`);
   }
   if (search) {
-    const name = (n: LatticeNode) =>
-      n.levels.map((l, c) => `${search.quasiIdentifiers[c].column}@${l}`).join(', ');
     lines.push(
       '',
       `Generalisation search (k = ${search.kTarget}, suppression up to ${pct(search.suppressionLimit)}): ${search.nodes} nodes, ${search.satisfying} reach k`,
@@ -370,7 +373,7 @@ export function kanonText(
     if (!search.best) lines.push('  none: no combination of hierarchy levels reaches k');
     for (const n of search.minimal.slice(0, 10))
       lines.push(
-        `  ${n === search.best ? 'best ' : '     '} {${name(n)}}  loss ${n.loss.toFixed(3)}, ${n.classes} classes, ${n.suppressed} records suppressed, then k = ${n.kAfterSuppression}`,
+        `  ${n === search.best ? 'best ' : '     '} {${nodeLabel(search, n)}}  loss ${n.loss.toFixed(3)}, ${n.classes} classes, ${n.suppressed} records suppressed, then k = ${n.kAfterSuppression}`,
       );
   }
   lines.push('', ...findingLines(findings));

@@ -347,10 +347,9 @@ export async function verifyModelStatement(
   const ignorePaths = [...(opts.ignorePaths ?? []), ...signedIgnores];
   const sigAbs = opts.signaturePath ? path.resolve(opts.signaturePath) : undefined;
   if (sigAbs) ignorePaths.push(sigAbs);
-  // Ignores that leave out nothing the default hashing keeps: the signature itself, and the git paths.
+  // Signed ignores that leave out nothing the default hashing keeps: the signature itself, and the git paths.
   const harmless = (p: string): boolean =>
-    (sigAbs !== undefined && path.resolve(root, p) === sigAbs) ||
-    (opts.ignoreGitPaths !== false && DEFAULT_GIT_IGNORES.includes(p));
+    (sigAbs !== undefined && path.resolve(root, p) === sigAbs) || DEFAULT_GIT_IGNORES.includes(p);
 
   // Single-file models: model_signing names the resource ".", the spec and Go use the file's basename.
   const rename = (n: string): string => {

@@ -41,6 +41,7 @@ import { BulwarkError, LimitError, ParseError, errorMessage } from '../../core/e
 import type { Limits } from '../../core/limits.js';
 import { BufferSource, FileSource, type ByteSource } from '../source.js';
 import type { Budget } from '../types.js';
+import { pushOnce, readU32 } from './bytes.js';
 import { decodeLz4, isLz4Frame } from './lz4.js';
 
 const require = createRequire(import.meta.url);
@@ -1425,11 +1426,3 @@ async function decodeLzmaZip(
 // ---------------------------------------------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------------------------------------------
-
-function readU32(b: Uint8Array, at: number): number {
-  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 0x1000000;
-}
-
-function pushOnce(list: string[], item: string): void {
-  if (!list.includes(item)) list.push(item);
-}

@@ -12,6 +12,7 @@
  */
 import { BulwarkError, ParseError } from '../../core/errors.js';
 import type { ByteSource } from '../source.js';
+import { pushOnce, readU32 } from './bytes.js';
 import type { BoundedSink } from './compress.js';
 
 const FRAME_MAGIC = 0x184d2204;
@@ -46,7 +47,7 @@ export async function decodeLz4(
   let frames = 0;
   while (pos < end) {
     if (end - pos < 4) {
-      note(anomalies, 'trailing-data');
+      pushOnce(anomalies, 'trailing-data');
       return;
     }
     const magic = readU32(await src.read(pos, 4), 0);
@@ -65,7 +66,7 @@ export async function decodeLz4(
     }
     if (magic !== FRAME_MAGIC) {
       if (frames === 0) throw new ParseError('lz4: not an LZ4 frame', pos);
-      note(anomalies, 'trailing-data');
+      pushOnce(anomalies, 'trailing-data');
       return;
     }
     pos = await decodeFrame(src, pos, end, sink, anomalies);
@@ -96,8 +97,8 @@ async function decodeFrame(
   if (!blockMax) throw new ParseError(`lz4: invalid block maximum size code ${(bd >> 4) & 0x07}`, start + 5);
   const descEnd = 6 + (hasContentSize ? 8 : 0);
   if (head.length < descEnd + 1) throw new ParseError('lz4: frame header cut off', start);
-  const hc = (xxh32(head.subarray(4, descEnd), 0) >>> 8) & 0xff;
-  if (hc !== head[descEnd]) note(anomalies, 'checksum-mismatch');
+  const hc = (xxh32(head.subarray(4, descEnd)) >>> 8) & 0xff;
+  if (hc !== head[descEnd]) pushOnce(anomalies, 'checksum-mismatch');
   const declared = hasContentSize ? Number(readU64(head, 6)) : -1;
   let pos = start + descEnd + 1;
 
@@ -120,7 +121,7 @@ async function decodeFrame(
     const data = await src.read(pos, size);
     if (blockChecksum) {
       const sum = readU32(await src.read(pos + size, 4), 0);
-      if (xxh32(data, 0) !== sum) note(anomalies, 'checksum-mismatch');
+      if (xxh32(data) !== sum) pushOnce(anomalies, 'checksum-mismatch');
     }
     let n: number;
     if (stored) {
@@ -141,10 +142,10 @@ async function decodeFrame(
   }
   if (contentChecksum) {
     if (end - pos < 4) throw new ParseError('lz4: content checksum cut off', pos);
-    if (readU32(await src.read(pos, 4), 0) !== content!.digest()) note(anomalies, 'checksum-mismatch');
+    if (readU32(await src.read(pos, 4), 0) !== content!.digest()) pushOnce(anomalies, 'checksum-mismatch');
     pos += 4;
   }
-  if (declared >= 0 && declared !== sink.produced - producedBefore) note(anomalies, 'size-mismatch');
+  if (declared >= 0 && declared !== sink.produced - producedBefore) pushOnce(anomalies, 'size-mismatch');
   return pos;
 }
 
@@ -294,22 +295,13 @@ class Xxh32 {
   }
 }
 
-/** xxHash32 of `data` (seed 0 only: all LZ4 checksums use it). */
-export function xxh32(data: Uint8Array, seed: 0): number {
-  void seed;
+/** xxHash32 of `data` with seed 0 (the seed all LZ4 checksums use). */
+export function xxh32(data: Uint8Array): number {
   const h = new Xxh32();
   h.update(data);
   return h.digest();
 }
 
-function readU32(b: Uint8Array, at: number): number {
-  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-}
-
 function readU64(b: Uint8Array, at: number): bigint {
   return (BigInt(readU32(b, at + 4)) << 32n) | BigInt(readU32(b, at));
-}
-
-function note(list: string[], item: string): void {
-  if (!list.includes(item)) list.push(item);
 }

@@ -36,6 +36,7 @@ import type { Limits } from '../../core/limits.js';
 import { SliceSource, type ByteSource } from '../source.js';
 import type { Budget } from '../types.js';
 import { isUnsafeMemberPath } from './archive-safety.js';
+import { pushOnce } from './bytes.js';
 import { BoundedSink, decodeIntoSink, toBulwarkError, type DecoderKind } from './compress.js';
 
 export interface ZipEntry {
@@ -156,10 +157,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function pushOnce(list: string[], item: string): void {
-  if (!list.includes(item)) list.push(item);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -9,8 +9,8 @@
  * suppressed records counted as fully generalised. Ties go to fewer suppressed records, then to the lower levels in
  * quasi-identifier order. Values are coded to integers per level once, so a node costs one pass over the rows.
  */
-import { ParseError, UsageError } from '../../core/errors.js';
-import type { QuasiIdentifier, TableLike } from './kanon.js';
+import { UsageError } from '../../core/errors.js';
+import { generalisedValue, qiValues, type QuasiIdentifier, type TableLike } from './kanon.js';
 
 export interface KAnonSearchOptions {
   /** Target k (default 2). */
@@ -50,10 +50,6 @@ export interface KAnonSearchResult {
   best: LatticeNode | null;
 }
 
-function str(v: unknown): string {
-  return v === null || v === undefined ? '' : String(v);
-}
-
 /** Evaluates every generalisation of `qis` (levels 0 … height − 1 of each hierarchy; 0 only without one). */
 export function searchKAnonymity(
   table: TableLike,
@@ -80,27 +76,14 @@ export function searchKAnonymity(
   const codes: Int32Array[][] = [];
   const card: number[][] = [];
   qis.forEach((q, c) => {
-    if (!table.columns.includes(q.column))
-      throw new UsageError(
-        `quasi-identifier ${q.column} is not a column; columns: ${table.columns.join(', ')}`,
-      );
-    const values = table.column(q.column);
+    const values = qiValues(table, q.column);
     codes[c] = [];
     card[c] = [];
     for (let level = 0; level < heights[c]; level++) {
       const dict = new Map<string, number>();
       const out = new Int32Array(n);
       for (let i = 0; i < n; i++) {
-        const raw = str(values[i]);
-        let v = raw;
-        if (level > 0) {
-          const row = q.hierarchy!.map.get(raw);
-          if (!row)
-            throw new ParseError(
-              `row ${i + 1}: the value of ${q.column} is missing from its hierarchy; add a row for it to the hierarchy file`,
-            );
-          v = row[level];
-        }
+        const v = generalisedValue(q, values[i], level, i);
         let code = dict.get(v);
         if (code === undefined) dict.set(v, (code = dict.size));
         out[i] = code;

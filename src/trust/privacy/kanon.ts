@@ -149,6 +149,25 @@ function str(v: unknown): string {
   return v === null || v === undefined ? '' : String(v);
 }
 
+/** The values of a quasi-identifier's column; a usage error naming the columns when it has none. */
+export function qiValues(table: TableLike, column: string): ArrayLike<unknown> {
+  if (!table.columns.includes(column))
+    throw new UsageError(`quasi-identifier ${column} is not a column; columns: ${table.columns.join(', ')}`);
+  return table.column(column);
+}
+
+/** Row `row`'s value of a quasi-identifier at a generalisation level (0: the value itself, as a string). */
+export function generalisedValue(q: QuasiIdentifier, value: unknown, level: number, row: number): string {
+  const raw = str(value);
+  if (level === 0) return raw;
+  const levels = q.hierarchy!.map.get(raw);
+  if (!levels)
+    throw new ParseError(
+      `row ${row + 1}: the value of ${q.column} is missing from its hierarchy; add a row for it to the hierarchy file`,
+    );
+  return levels[level];
+}
+
 /** Computes equivalence classes, k, ℓ, t and prosecutor risk. */
 export function kAnonymity(
   table: TableLike,
@@ -170,17 +189,14 @@ export function kAnonymity(
     throw new UsageError('give at least one quasi-identifier with --qi COLUMN[=HIERARCHY.csv[:LEVEL]]');
   const n = table.rowCount;
   const cols = qis.map((q) => {
-    if (!table.columns.includes(q.column))
-      throw new UsageError(
-        `quasi-identifier ${q.column} is not a column; columns: ${table.columns.join(', ')}`,
-      );
+    const values = qiValues(table, q.column);
     const level = q.level ?? 0;
     const height = q.hierarchy?.height ?? 1;
     if (!Number.isInteger(level) || level < 0 || level >= height)
       throw new UsageError(
         `level ${level} for ${q.column} is out of range; its hierarchy has levels 0 to ${height - 1}`,
       );
-    return { q, level, values: table.column(q.column) };
+    return { q, level, values };
   });
   let sensValues: ArrayLike<unknown> | undefined;
   if (opts.sensitive !== undefined) {
@@ -195,16 +211,7 @@ export function kAnonymity(
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < cols.length; c++) {
       const { q, level, values } = cols[c];
-      const raw = str(values[i]);
-      if (level === 0) key[c] = raw;
-      else {
-        const row = q.hierarchy!.map.get(raw);
-        if (!row)
-          throw new ParseError(
-            `row ${i + 1}: the value of ${q.column} is missing from its hierarchy; add a row for it to the hierarchy file`,
-          );
-        key[c] = row[level];
-      }
+      key[c] = generalisedValue(q, values[i], level, i);
     }
     const k = key.join('\u0000');
     let cls = classes.get(k);

@@ -72,31 +72,33 @@ function slotOf(key: number, bits: number): number {
   return Math.imul(h | 0, 0x9e3779b1) >>> (32 - bits);
 }
 
-/** Open-addressing table from trigram key to an integer (linear probing; keys are ≥ 0, -1 marks a free cell). */
+/**
+ * Open-addressing table from trigram key to an integer (linear probing). A cell is in use when its generation is the
+ * current one, so `clear` is O(1).
+ */
 class TrigramTable {
-  bits: number;
-  keys: Float64Array;
-  values: Int32Array;
-  /** Cells written in the current generation (`clear` is O(1): cells of older generations count as free). */
-  private gen: Int32Array;
+  bits = 0;
+  keys = new Float64Array(0);
+  values = new Int32Array(0);
+  private gen = new Int32Array(0);
   private current = 1;
 
   constructor(capacity: number) {
+    this.allocate(capacity);
+  }
+
+  private allocate(capacity: number): void {
     this.bits = Math.max(4, Math.ceil(Math.log2(capacity * 2)));
     this.keys = new Float64Array(1 << this.bits);
     this.values = new Int32Array(1 << this.bits);
     this.gen = new Int32Array(1 << this.bits);
+    this.current = 1;
   }
 
+  /** Empties the table, growing it when `capacity` keys would fill more than half of it. */
   clear(capacity: number): void {
-    if (capacity * 2 > 1 << this.bits) {
-      const t = new TrigramTable(capacity);
-      this.bits = t.bits;
-      this.keys = t.keys;
-      this.values = t.values;
-      this.gen = t.gen;
-      this.current = 1;
-    } else if (++this.current === 0x7fffffff) {
+    if (capacity * 2 > 1 << this.bits) this.allocate(capacity);
+    else if (++this.current === 0x7fffffff) {
       this.gen.fill(0);
       this.current = 1;
     }
